@@ -1,0 +1,140 @@
+#pragma once
+
+#include <bit>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace mapreduce {
+
+// Codec<T> turns a key or value into bytes and back. The engines carry every
+// intermediate pair as bytes (the concurrent engine through shared memory), and
+// they group and order keys by those bytes alone:
+//   - two keys are the same key exactly when their encodings are equal;
+//   - keys are reduced and output in ascending byte order of their encodings.
+// The built-in codecs are order-preserving: strings encode as their bytes,
+// integers and floating-point numbers as big-endian bytes adjusted so that byte
+// order is numeric order. Trivially copyable structs encode as their object
+// representation (grouping works; the order is that of the raw bytes, so give
+// such a key type its own Codec when order matters).
+//
+// A specialization provides:
+//   using view_type = ...;                        // what mapper emits and
+//                                                 // reducer receives (T, or a
+//                                                 // cheap view such as
+//                                                 // std::string_view)
+//   static std::size_t size(const view_type& v);  // encoded size in bytes
+//   static void encode(const view_type& v, char* out);  // writes size(v) bytes
+//   static view_type decode(std::string_view bytes);    // inverse of encode
+// decode may return a view into `bytes`; the bytes outlive the reducer call.
+template <class T, class Enable = void>
+struct Codec;
+
+// Strings: the bytes themselves, emitted and received without a copy.
+template <>
+struct Codec<std::string> {
+  using view_type = std::string_view;
+  static std::size_t size(std::string_view v) { return v.size(); }
+  static void encode(std::string_view v, char* out) {
+    if (!v.empty()) std::memcpy(out, v.data(), v.size());
+  }
+  static std::string_view decode(std::string_view bytes) { return bytes; }
+};
+
+template <>
+struct Codec<std::string_view> : Codec<std::string> {};
+
+namespace detail {
+
+template <class U>
+U to_big_endian(U v) {
+  if constexpr (std::endian::native == std::endian::little && sizeof(U) > 1) {
+    return __builtin_bswap64(static_cast<std::uint64_t>(v)) >> (64 - 8 * sizeof(U));
+  } else {
+    return v;
+  }
+}
+
+template <std::size_t N>
+using UnsignedOfSize = std::conditional_t<
+    N == 1, std::uint8_t,
+    std::conditional_t<N == 2, std::uint16_t,
+                       std::conditional_t<N == 4, std::uint32_t, std::uint64_t>>>;
+
+}  // namespace detail
+
+// Integers (signed ones with the sign bit flipped) and bool, big-endian.
+template <class T>
+struct Codec<T, std::enable_if_t<std::is_integral_v<T>>> {
+  using view_type = T;
+  using Bits = detail::UnsignedOfSize<sizeof(T)>;
+  static constexpr Bits kFlip = std::is_signed_v<T> ? Bits(Bits(1) << (8 * sizeof(T) - 1)) : 0;
+  static constexpr std::size_t size(T) { return sizeof(T); }
+  static void encode(T v, char* out) {
+    Bits bits = detail::to_big_endian<Bits>(Bits(static_cast<Bits>(v) ^ kFlip));
+    std::memcpy(out, &bits, sizeof bits);
+  }
+  static T decode(std::string_view bytes) {
+    Bits bits;
+    std::memcpy(&bits, bytes.data(), sizeof bits);
+    return static_cast<T>(Bits(detail::to_big_endian<Bits>(bits) ^ kFlip));
+  }
+};
+
+// float and double: IEEE bits transformed so that byte order is numeric order
+// (negative numbers have all bits flipped, others only the sign bit). -0.0 is
+// stored as 0.0 so that the two group as one key.
+template <class T>
+struct Codec<T, std::enable_if_t<std::is_floating_point_v<T> && (sizeof(T) == 4 || sizeof(T) == 8)>> {
+  using view_type = T;
+  using Bits = detail::UnsignedOfSize<sizeof(T)>;
+  static constexpr Bits kSign = Bits(Bits(1) << (8 * sizeof(T) - 1));
+  static constexpr std::size_t size(T) { return sizeof(T); }
+  static void encode(T v, char* out) {
+    if (v == T(0)) v = T(0);
+    Bits bits = std::bit_cast<Bits>(v);
+    bits = (bits & kSign) ? Bits(~bits) : Bits(bits | kSign);
+    bits = detail::to_big_endian<Bits>(bits);
+    std::memcpy(out, &bits, sizeof bits);
+  }
+  static T decode(std::string_view bytes) {
+    Bits bits;
+    std::memcpy(&bits, bytes.data(), sizeof bits);
+    bits = detail::to_big_endian<Bits>(bits);
+    bits = (bits & kSign) ? Bits(bits & ~kSign) : Bits(~bits);
+    return std::bit_cast<T>(bits);
+  }
+};
+
+// Any other trivially copyable type (structs, arrays of bytes, enums): its
+// object representation. Padding bytes take part in comparison, so such keys
+// should have none, or be value-initialized before they are filled in.
+template <class T>
+struct Codec<T, std::enable_if_t<std::is_trivially_copyable_v<T> && !std::is_arithmetic_v<T>>> {
+  using view_type = T;
+  static constexpr std::size_t size(const T&) { return sizeof(T); }
+  static void encode(const T& v, char* out) { std::memcpy(out, &v, sizeof(T)); }
+  static T decode(std::string_view bytes) {
+    T v;
+    std::memcpy(&v, bytes.data(), sizeof(T));
+    return v;
+  }
+};
+
+// What a type is emitted and received as.
+template <class T>
+using ViewOf = typename Codec<T>::view_type;
+
+// Satisfied by types with a usable Codec.
+template <class T>
+concept Encodable = requires(const ViewOf<T>& v, char* out, std::string_view bytes) {
+  { Codec<T>::size(v) } -> std::convertible_to<std::size_t>;
+  Codec<T>::encode(v, out);
+  { Codec<T>::decode(bytes) } -> std::convertible_to<ViewOf<T>>;
+};
+
+}  // namespace mapreduce

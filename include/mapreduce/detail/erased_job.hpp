@@ -1,0 +1,62 @@
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "mapreduce/export.hpp"
+#include "mapreduce/options.hpp"
+#include "mapreduce/detail/records.hpp"
+
+namespace mapreduce::detail {
+
+// The engine's view of a job: bytes in, bytes out. The typed job classes
+// implement it (job.hpp); the compiled engine in libmapreduce drives it. One
+// virtual call per map task and per distinct key, never per record.
+class MAPREDUCE_EXPORT ErasedJob {
+ public:
+  virtual ~ErasedJob();
+
+  virtual void setup() = 0;
+  virtual void cleanup() = 0;
+
+  // Calls mapper on every line of `text` (whole lines) and stores the pairs in
+  // `out`. Throws MapFailure if mapper throws.
+  virtual void map_lines(std::string_view text, MapOutput& out) = 0;
+
+  // Calls reducer on one key and all of its encoded values and stores the
+  // formatted output line in `out`. Throws ReduceFailure if reducer throws.
+  virtual void reduce_key(std::string_view key, std::span<const std::string_view> values,
+                          ReduceOutput& out) = 0;
+};
+
+// mapper threw on the line that starts at `line_begin`.
+class MAPREDUCE_EXPORT MapFailure : public std::runtime_error {
+ public:
+  MapFailure(const char* line_begin, const std::string& message)
+      : std::runtime_error(message), line_begin(line_begin) {}
+  ~MapFailure() override;
+  const char* line_begin;
+};
+
+// reducer threw on the key whose printable form is `key_text`.
+class MAPREDUCE_EXPORT ReduceFailure : public std::runtime_error {
+ public:
+  ReduceFailure(std::string key_text, const std::string& message)
+      : std::runtime_error(message), key_text(std::move(key_text)) {}
+  ~ReduceFailure() override;
+  std::string key_text;
+};
+
+// The message of the exception being handled, whatever its type.
+MAPREDUCE_EXPORT std::string current_exception_message();
+
+enum class EngineKind { sequential, concurrent };
+
+// Runs a job from setup to cleanup. Throws mapreduce::Error.
+MAPREDUCE_EXPORT void run_job(ErasedJob& job, const std::string& input_path, const Options& options,
+                              EngineKind kind);
+
+}  // namespace mapreduce::detail

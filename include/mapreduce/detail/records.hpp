@@ -1,0 +1,101 @@
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+#include "mapreduce/detail/byte_buffer.hpp"
+#include "mapreduce/detail/hash.hpp"
+
+namespace mapreduce::detail {
+
+// The one record layout the engine stores, in memory and in shared memory:
+//   [u32 first length][u32 second length][first bytes][second bytes]
+// A map record holds (key, value); a reduce record holds (key, output line).
+constexpr std::size_t kRecordHeader = 8;
+
+// Appends a record header for the given lengths and returns where the first
+// field's bytes go (the second follows right after).
+inline char* append_record(ByteBuffer& buffer, std::size_t first, std::size_t second) {
+  char* out = buffer.extend(kRecordHeader + first + second);
+  const std::uint32_t lengths[2] = {static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(second)};
+  std::memcpy(out, lengths, sizeof lengths);
+  return out + kRecordHeader;
+}
+
+// Walks the records of a byte range laid out by append_record.
+class RecordReader {
+ public:
+  explicit RecordReader(std::string_view bytes) : p_(bytes.data()), end_(bytes.data() + bytes.size()) {}
+  bool next(std::string_view& first, std::string_view& second) {
+    if (p_ >= end_) return false;
+    std::uint32_t lengths[2];
+    std::memcpy(lengths, p_, sizeof lengths);
+    first = std::string_view(p_ + kRecordHeader, lengths[0]);
+    second = std::string_view(p_ + kRecordHeader + lengths[0], lengths[1]);
+    p_ += kRecordHeader + lengths[0] + lengths[1];
+    return true;
+  }
+
+ private:
+  const char* p_;
+  const char* end_;
+};
+
+// What one map task produces: its intermediate (key, value) records, already
+// split into hash partitions. Owned by the process running the task.
+class MapOutput {
+ public:
+  explicit MapOutput(std::size_t partitions) : partitions_(partitions == 0 ? 1 : partitions) {}
+
+  std::size_t partition_count() const { return partitions_.size(); }
+
+  std::size_t partition_of(std::string_view key) const {
+    return partitions_.size() == 1 ? 0 : hash_bytes(key) % partitions_.size();
+  }
+
+  // Room for a record with an encoded key and a value of value_size bytes; the
+  // value's bytes go at the returned pointer.
+  char* add_key(std::string_view key, std::size_t value_size) {
+    char* out = append_record(partitions_[partition_of(key)], key.size(), value_size);
+    if (!key.empty()) std::memcpy(out, key.data(), key.size());
+    ++records_;
+    return out + key.size();
+  }
+
+  void add(std::string_view key, std::string_view value) {
+    char* out = add_key(key, value.size());
+    if (!value.empty()) std::memcpy(out, value.data(), value.size());
+  }
+
+  std::string_view partition(std::size_t p) const { return partitions_[p].view(); }
+  std::uint64_t record_count() const { return records_; }
+
+  void clear() {
+    for (auto& partition : partitions_) partition.clear();
+    records_ = 0;
+  }
+
+ private:
+  std::vector<ByteBuffer> partitions_;
+  std::uint64_t records_ = 0;
+};
+
+// What reducing one partition produces: (key, formatted output line) records
+// in ascending key order.
+class ReduceOutput {
+ public:
+  void add(std::string_view key, std::string_view line) {
+    char* out = append_record(buffer_, key.size(), line.size());
+    if (!key.empty()) std::memcpy(out, key.data(), key.size());
+    if (!line.empty()) std::memcpy(out + key.size(), line.data(), line.size());
+  }
+  std::string_view bytes() const { return buffer_.view(); }
+  void clear() { buffer_.clear(); }
+
+ private:
+  ByteBuffer buffer_;
+};
+
+}  // namespace mapreduce::detail

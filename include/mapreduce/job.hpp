@@ -1,0 +1,156 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "mapreduce/codec.hpp"
+#include "mapreduce/detail/erased_job.hpp"
+#include "mapreduce/detail/lines.hpp"
+#include "mapreduce/emitter.hpp"
+#include "mapreduce/options.hpp"
+#include "mapreduce/text_format.hpp"
+#include "mapreduce/values.hpp"
+
+namespace mapreduce {
+namespace detail {
+
+// Adapts a user's job class to the engine: the typed code lives here, inlined
+// into the user's program (mapper and reducer are called directly, without a
+// virtual call per record), the engine sees bytes.
+template <class Derived, class Key, class Value>
+class TypedJob final : public ErasedJob {
+ public:
+  explicit TypedJob(Derived& job) : job_(job) {}
+
+  void setup() override { job_.setup(); }
+  void cleanup() override { job_.cleanup(); }
+
+  void map_lines(std::string_view text, MapOutput& out) override {
+    Emitter<Key, Value> emit(out);
+    const char* line_begin = text.data();
+    try {
+      for_each_line(text, [&](std::string_view line, const char* begin) {
+        line_begin = begin;
+        job_.mapper(line, emit);
+      });
+    } catch (...) {
+      throw MapFailure(line_begin, current_exception_message());
+    }
+  }
+
+  void reduce_key(std::string_view key_bytes, std::span<const std::string_view> values,
+                  ReduceOutput& out) override {
+    const ViewOf<Key> key = Codec<Key>::decode(key_bytes);
+    try {
+      auto&& [out_key, out_value] = job_.reducer(key, Values<Value>(values));
+      line_.clear();
+      append_text(line_, out_key);
+      line_ += '\t';
+      append_text(line_, out_value);
+      line_ += '\n';
+    } catch (...) {
+      std::string key_text;
+      append_text(key_text, key);
+      throw ReduceFailure(std::move(key_text), current_exception_message());
+    }
+    out.add(key_bytes, line_);
+  }
+
+ private:
+  Derived& job_;
+  std::string line_;
+};
+
+// What MapReduce and MapReduceConcurrent share: everything but the engine
+// they run by default.
+template <class Derived, class Key, class Value, EngineKind kEngine>
+class JobBase {
+  static_assert(Encodable<Key>, "the key type needs a mapreduce::Codec specialization");
+  static_assert(Encodable<Value>, "the value type needs a mapreduce::Codec specialization");
+
+ public:
+  using key_type = Key;
+  using value_type = Value;
+  // What mapper receives to emit pairs with.
+  using Emitter = mapreduce::Emitter<Key, Value>;
+  // What reducer receives: all values of one key.
+  using Values = mapreduce::Values<Value>;
+  // How reducer receives the key (std::string_view for std::string keys).
+  using KeyView = ViewOf<Key>;
+
+  // The job reads the file at input_path. Nothing is opened until run().
+  explicit JobBase(std::string input_path, Options options = {})
+      : input_path_(std::move(input_path)), options_(std::move(options)) {}
+
+  // Runs once, in this process, before the first mapper; with the concurrent
+  // engine the workers are forked after it and see what it loaded.
+  void setup() {}
+  // Runs once, in this process, after the last reducer and after the output
+  // is written.
+  void cleanup() {}
+
+  // Runs the job: setup, mapper on every line, reducer on every distinct key,
+  // output in ascending key order, cleanup. Throws a mapreduce::Error; nothing
+  // is written to the output after a failure.
+  void run() {
+    static_assert(std::is_base_of_v<JobBase, Derived>,
+                  "the first template argument must be the class that derives from it");
+    static_assert(requires(Derived& d, std::string_view line, Emitter& emit) { d.mapper(line, emit); },
+                  "the job needs `void mapper(std::string_view line, Emitter& emit)`");
+    static_assert(requires(Derived& d, KeyView key, Values values) { d.reducer(key, values); },
+                  "the job needs `std::pair<K, V> reducer(KeyView key, Values values)`");
+    TypedJob<Derived, Key, Value> typed(static_cast<Derived&>(*this));
+    const EngineKind engine = options_.sequential ? EngineKind::sequential : kEngine;
+    run_job(typed, input_path_, options_, engine);
+  }
+
+  const std::string& input_path() const { return input_path_; }
+  const Options& options() const { return options_; }
+
+ protected:
+  ~JobBase() = default;
+
+ private:
+  std::string input_path_;
+  Options options_;
+};
+
+}  // namespace detail
+
+// A MapReduce job that runs in this process: the sequential engine. Subclass
+// it, naming your class first and the intermediate key and value types after:
+//
+//   struct WordCount : mapreduce::MapReduce<WordCount, std::string, long> {
+//     using MapReduce::MapReduce;
+//     void mapper(std::string_view line, Emitter& emit);
+//     std::pair<std::string_view, long> reducer(std::string_view word, Values counts);
+//   };
+//
+// reducer may return other types than the intermediate ones; its result is
+// printed as `key<TAB>value`. A job object runs on one thread.
+template <class Derived, class Key, class Value>
+class MapReduce : public detail::JobBase<Derived, Key, Value, detail::EngineKind::sequential> {
+  using Base = detail::JobBase<Derived, Key, Value, detail::EngineKind::sequential>;
+
+ public:
+  explicit MapReduce(std::string input_path, Options options = {})
+      : Base(std::move(input_path), std::move(options)) {}
+};
+
+// The same job run by a pool of options.processes worker processes that share
+// the input and the intermediate pairs through memory. Same API, same output,
+// byte for byte. setup() runs in this process before the workers are forked,
+// cleanup() after they are gone; state that mapper or reducer change in a
+// worker is not seen by this process.
+template <class Derived, class Key, class Value>
+class MapReduceConcurrent : public detail::JobBase<Derived, Key, Value, detail::EngineKind::concurrent> {
+  using Base = detail::JobBase<Derived, Key, Value, detail::EngineKind::concurrent>;
+
+ public:
+  explicit MapReduceConcurrent(std::string input_path, Options options = {})
+      : Base(std::move(input_path), std::move(options)) {}
+};
+
+}  // namespace mapreduce

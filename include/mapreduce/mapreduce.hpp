@@ -1,0 +1,36 @@
+#pragma once
+
+// mapreduce: MapReduce jobs in C++, run in one process or by a pool of worker
+// processes that share their data through memory. A complete program:
+//
+//   #include <mapreduce/mapreduce.hpp>
+//   #include <cctype>
+//
+//   struct WordCount final : mapreduce::MapReduceConcurrent<WordCount, std::string, long> {
+//     using MapReduceConcurrent::MapReduceConcurrent;
+//     void mapper(std::string_view line, Emitter& emit) {
+//       std::size_t i = 0;
+//       while (i < line.size()) {
+//         while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
+//         std::size_t start = i;
+//         while (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i]))) ++i;
+//         if (i > start) emit(line.substr(start, i - start), 1);
+//       }
+//     }
+//     std::pair<std::string_view, long> reducer(std::string_view word, Values counts) {
+//       long total = 0;
+//       for (long c : counts) total += c;
+//       return {word, total};
+//     }
+//   };
+//
+//   int main(int argc, char** argv) { return mapreduce::run_main<WordCount>(argc, argv, "Counts words."); }
+
+#include "mapreduce/codec.hpp"
+#include "mapreduce/emitter.hpp"
+#include "mapreduce/error.hpp"
+#include "mapreduce/job.hpp"
+#include "mapreduce/options.hpp"
+#include "mapreduce/runner.hpp"
+#include "mapreduce/text_format.hpp"
+#include "mapreduce/values.hpp"

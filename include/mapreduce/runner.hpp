@@ -1,0 +1,57 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "mapreduce/export.hpp"
+#include "mapreduce/options.hpp"
+
+namespace mapreduce {
+
+// The command line every job program shares, so that a user's job gets it for
+// free:
+//   PROGRAM [-o OUT] [-p N | --sequential] [job options] INPUT
+// --help prints the usage and exits 0; a usage error prints one line and exits
+// 2; a job error prints `PROGRAM: error: MESSAGE` on stderr and exits 1.
+// Job-specific options are added with add_option before run().
+class MAPREDUCE_EXPORT Runner {
+ public:
+  // `program` names the program in messages; `summary` is the first line of
+  // --help.
+  Runner(std::string program, std::string summary);
+  ~Runner();
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+
+  // Adds `--NAME VALUE`, stored into `target` (which keeps its value when the
+  // option is absent, so set a default first). `target` must outlive run().
+  void add_option(const std::string& name, const std::string& value_name, const std::string& help,
+                  std::string& target);
+
+  // The job: given the input path and the options from the command line, it
+  // constructs the job and calls run().
+  using JobFunction = std::function<void(const std::string& input, const Options& options)>;
+
+  // Parses argv, runs the job, reports errors. Returns the exit status.
+  int run(int argc, const char* const* argv, const JobFunction& job);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// main() for a job class with the usual (path, options) constructor:
+//   int main(int argc, char** argv) {
+//     return mapreduce::run_main<WordCount>(argc, argv, "Counts words.");
+//   }
+template <class Job>
+int run_main(int argc, const char* const* argv, const std::string& summary) {
+  Runner runner(argc > 0 ? argv[0] : "mapreduce", summary);
+  return runner.run(argc, argv, [](const std::string& input, const Options& options) {
+    Job job(input, options);
+    job.run();
+  });
+}
+
+}  // namespace mapreduce
