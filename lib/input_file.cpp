@@ -1,0 +1,38 @@
+#include "input_file.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "mapreduce/error.hpp"
+#include "system_error.hpp"
+#include "unique_fd.hpp"
+
+namespace mapreduce::detail {
+
+InputFile::InputFile(std::string path) : path_(std::move(path)) {
+  UniqueFd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!fd) throw_errno<InputError>("cannot open input " + path_, errno);
+  struct stat status;
+  if (::fstat(fd.get(), &status) != 0) throw_errno<InputError>("cannot stat input " + path_, errno);
+  if (S_ISDIR(status.st_mode)) throw InputError("input " + path_ + " is a directory, not a file");
+  if (!S_ISREG(status.st_mode)) {
+    throw InputError("input " + path_ + " is not a regular file (pipes, devices and sockets cannot be mapped)");
+  }
+  const auto size = static_cast<std::size_t>(status.st_size);
+  if (size == 0) return;
+  void* address = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+  if (address == MAP_FAILED) throw_errno<InputError>("cannot map input " + path_, errno);
+  region_ = MappedRegion(address, size);
+  // The mappers read it front to back; ask for aggressive read-ahead.
+  ::madvise(address, size, MADV_SEQUENTIAL);
+}
+
+std::size_t line_number_at(std::string_view text, const char* line_begin) {
+  return 1 + static_cast<std::size_t>(std::count(text.data(), line_begin, '\n'));
+}
+
+}  // namespace mapreduce::detail

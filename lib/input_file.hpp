@@ -1,0 +1,29 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "mapped_region.hpp"
+
+namespace mapreduce::detail {
+
+// The job's input: a regular file mapped read-only into memory. The mapping is
+// inherited by forked workers, so they read the same pages without copying.
+class InputFile {
+ public:
+  // Opens and maps `path`. Throws InputError naming the path and the cause
+  // (errno text, or "is a directory" / "is not a regular file").
+  explicit InputFile(std::string path);
+
+  const std::string& path() const { return path_; }
+  std::string_view data() const { return region_.view(); }
+
+ private:
+  std::string path_;
+  MappedRegion region_;
+};
+
+// The 1-based number of the line of `text` that starts at `line_begin`.
+std::size_t line_number_at(std::string_view text, const char* line_begin);
+
+}  // namespace mapreduce::detail

@@ -1,0 +1,49 @@
+#include <thread>
+
+#include "engines.hpp"
+#include "mapreduce/detail/erased_job.hpp"
+#include "mapreduce/error.hpp"
+
+namespace mapreduce::detail {
+namespace {
+
+// setup() and cleanup() errors keep their type when they are ours already
+// (a catalogue that cannot be read is an InputError) and are otherwise named.
+template <class F>
+void call_user_code(const char* what, F&& f) {
+  try {
+    f();
+  } catch (const Error&) {
+    throw;
+  } catch (...) {
+    throw UserCodeError(std::string(what) + " failed: " + current_exception_message());
+  }
+}
+
+unsigned resolve_processes(unsigned requested) {
+  if (requested > Options::kMaxProcesses) {
+    throw UsageError("processes must be at most " + std::to_string(Options::kMaxProcesses) + ", not " +
+                     std::to_string(requested));
+  }
+  if (requested != 0) return requested;
+  const unsigned online = std::thread::hardware_concurrency();
+  return online == 0 ? 1 : (online > Options::kMaxProcesses ? Options::kMaxProcesses : online);
+}
+
+}  // namespace
+
+void run_job(ErasedJob& job, const std::string& input_path, const Options& options, EngineKind kind) {
+  const unsigned processes = kind == EngineKind::concurrent ? resolve_processes(options.processes) : 1;
+  const InputFile input(input_path);
+  Output out(options);
+  call_user_code("setup()", [&] { job.setup(); });
+  if (kind == EngineKind::sequential) {
+    run_sequential(job, input, out);
+  } else {
+    run_concurrent(job, input, processes, out);
+  }
+  out.commit();
+  call_user_code("cleanup()", [&] { job.cleanup(); });
+}
+
+}  // namespace mapreduce::detail

@@ -1,0 +1,106 @@
+#include "mapreduce/runner.hpp"
+
+#include <iostream>
+#include <sstream>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "mapreduce/error.hpp"
+
+namespace mapreduce {
+namespace po = boost::program_options;
+
+struct Runner::Impl {
+  std::string program;
+  std::string summary;
+  po::options_description job_options{"Job options"};
+};
+
+namespace {
+
+constexpr int kExitJobError = 1;
+constexpr int kExitUsageError = 2;
+
+std::string base_name(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+Runner::Runner(std::string program, std::string summary) : impl_(std::make_unique<Impl>()) {
+  impl_->program = base_name(program);
+  impl_->summary = std::move(summary);
+}
+
+Runner::~Runner() = default;
+
+void Runner::add_option(const std::string& name, const std::string& value_name, const std::string& help,
+                        std::string& target) {
+  impl_->job_options.add_options()(name.c_str(), po::value<std::string>(&target)->value_name(value_name),
+                                   help.c_str());
+}
+
+int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
+  const std::string& program = impl_->program;
+  std::string output;
+  long processes = 0;
+  std::string input;
+  po::options_description general("Options");
+  general.add_options()("help,h", "show this help and exit")(
+      "output,o", po::value<std::string>(&output)->value_name("FILE"),
+      "write the output to FILE (atomically: replaced only when the job succeeds) instead of standard output")(
+      "processes,p", po::value<long>(&processes)->value_name("N"),
+      "number of worker processes (default: the number of online CPUs)")(
+      "sequential", "run in this process with the sequential engine (same output)");
+  po::options_description hidden;
+  hidden.add_options()("input", po::value<std::string>(&input));
+  po::positional_options_description positional;
+  positional.add("input", 1);
+
+  po::options_description visible;
+  visible.add(general);
+  if (!impl_->job_options.options().empty()) visible.add(impl_->job_options);
+  po::options_description all;
+  all.add(visible).add(hidden);
+
+  auto usage_error = [&](const std::string& message) {
+    std::cerr << program << ": error: " << message << "\nTry '" << program << " --help' for more information.\n";
+    return kExitUsageError;
+  };
+
+  po::variables_map values;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), values);
+    po::notify(values);
+  } catch (const po::error& e) {
+    return usage_error(e.what());
+  }
+  if (values.count("help")) {
+    std::cout << "Usage: " << program << " [OPTIONS] INPUT\n" << impl_->summary << "\n\n" << visible;
+    return 0;
+  }
+  if (input.empty()) return usage_error("no input file given");
+  if (values.count("processes") && (processes < 1 || processes > static_cast<long>(Options::kMaxProcesses))) {
+    return usage_error("--processes must be between 1 and " + std::to_string(Options::kMaxProcesses) + ", not " +
+                       std::to_string(processes));
+  }
+
+  Options options;
+  options.output = output;
+  options.processes = static_cast<unsigned>(processes);
+  options.sequential = values.count("sequential") > 0;
+  try {
+    job(input, options);
+  } catch (const UsageError& e) {
+    return usage_error(e.what());
+  } catch (const std::exception& e) {
+    std::cout.flush();
+    std::cerr << program << ": error: " << e.what() << '\n';
+    return kExitJobError;
+  }
+  return 0;
+}
+
+}  // namespace mapreduce
