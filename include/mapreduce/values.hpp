@@ -12,8 +12,9 @@ namespace mapreduce {
 // All the values of one key, as reducer receives them: a sized, forward range
 // that decodes each value as it is read (a std::string value is read as a
 // std::string_view into the engine's memory, valid during the reducer call).
-// Values come in input order when the job runs in one process; across worker
-// processes their order is unspecified, as in every MapReduce system.
+// Values come in the order their pairs were emitted in the input, with either
+// engine and any number of processes (so, for instance, a floating-point sum
+// is the same everywhere).
 template <class Value>
 class Values {
  public:
