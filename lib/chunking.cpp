@@ -1,5 +1,6 @@
 #include "chunking.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace mapreduce::detail {
@@ -21,6 +22,16 @@ std::vector<std::string_view> split_into_chunks(std::string_view text, std::size
     begin = end;
   }
   return chunks;
+}
+
+std::size_t map_task_count(std::size_t bytes) {
+  constexpr std::size_t kMinTaskBytes = std::size_t(1) << 20;
+  constexpr std::size_t kMaxTaskBytes = std::size_t(64) << 20;
+  constexpr std::size_t kUsualTasks = 16;
+  const std::size_t small_tasks = (bytes + kMinTaskBytes - 1) / kMinTaskBytes;
+  const std::size_t large_tasks = (bytes + kMaxTaskBytes - 1) / kMaxTaskBytes;
+  const std::size_t tasks = std::max(large_tasks, std::min(kUsualTasks, small_tasks));
+  return tasks == 0 ? 1 : tasks;
 }
 
 }  // namespace mapreduce::detail

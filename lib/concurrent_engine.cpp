@@ -5,7 +5,8 @@
 //
 // Tasks are handed out through an atomic counter in shared memory, several per
 // worker, so that a slow range or a heavy partition does not leave the other
-// workers idle. Map task t's output lives in the arena of the worker that ran
+// workers idle. The map tasks are those of the sequential engine
+// (map_task_count). Map task t's output lives in the arena of the worker that ran
 // it, partition by partition; the control block records where. Because reduce
 // reads the map tasks in input order, every key's values arrive in input
 // order, whatever the number of processes: the output is the sequential
@@ -30,7 +31,9 @@
 namespace mapreduce::detail {
 namespace {
 
-constexpr unsigned kTasksPerProcess = 4;
+// Partitions per process: enough for one heavy partition not to leave the
+// other workers idle, few enough that the parent's merge stays cheap.
+constexpr unsigned kPartitionsPerProcess = 4;
 constexpr std::size_t kErrorCapacity = 4096;
 constexpr char kCommandMap = 'M';
 constexpr char kCommandReduce = 'R';
@@ -125,8 +128,8 @@ class ConcurrentJob {
       : job_(job),
         input_(input),
         workers_(workers),
-        chunks_(split_into_chunks(input.data(), std::size_t(workers) * kTasksPerProcess)),
-        partitions_(std::size_t(workers) * kTasksPerProcess),
+        chunks_(split_into_chunks(input.data(), map_task_count(input.data().size()))),
+        partitions_(std::size_t(workers) * kPartitionsPerProcess),
         control_(workers, chunks_.size(), partitions_) {
     map_arenas_.reserve(workers);
     reduce_arenas_.reserve(workers);

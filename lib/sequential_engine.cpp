@@ -1,3 +1,4 @@
+#include "chunking.hpp"
 #include "engines.hpp"
 #include "mapreduce/error.hpp"
 #include "reduce.hpp"
@@ -6,9 +7,13 @@
 namespace mapreduce::detail {
 
 void run_sequential(ErasedJob& job, const InputFile& input, Output& out) {
+  // The concurrent engine's map tasks, run one after the other into one
+  // partition, so that a combiner folds exactly the same values.
   MapOutput mapped(1);
   try {
-    job.map_lines(input.data(), mapped);
+    for (std::string_view task : split_into_chunks(input.data(), map_task_count(input.data().size()))) {
+      job.map_lines(task, mapped);
+    }
   } catch (const MapFailure& failure) {
     throw UserCodeError(describe(failure, input));
   }
