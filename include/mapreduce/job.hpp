@@ -28,7 +28,7 @@ class TypedJob final : public ErasedJob {
   void cleanup() override { job_.cleanup(); }
 
   void map_lines(std::string_view text, MapOutput& out) override {
-    Emitter<Key, Value> emit(out);
+    Emitter<Key, Value, Derived> emit(out, &job_, &combined_);
     const char* line_begin = text.data();
     try {
       for_each_line(text, [&](std::string_view line, const char* begin) {
@@ -36,7 +36,14 @@ class TypedJob final : public ErasedJob {
         job_.mapper(line, emit);
       });
     } catch (...) {
+      combined_.clear();
       throw MapFailure(line_begin, current_exception_message());
+    }
+    if constexpr (HasCombiner<Derived, Key, Value>) {
+      for (const auto& [key, value] : combined_.entries()) {
+        Codec<Value>::encode(value, out.add_key(key, Codec<Value>::size(value)));
+      }
+      combined_.clear();
     }
   }
 
@@ -60,6 +67,7 @@ class TypedJob final : public ErasedJob {
 
  private:
   Derived& job_;
+  CombineTable<Value> combined_;  // used only when the job has a combiner
   std::string line_;
 };
 
@@ -74,11 +82,13 @@ class JobBase {
   using key_type = Key;
   using value_type = Value;
   // What mapper receives to emit pairs with.
-  using Emitter = mapreduce::Emitter<Key, Value>;
+  using Emitter = mapreduce::Emitter<Key, Value, Derived>;
   // What reducer receives: all values of one key.
   using Values = mapreduce::Values<Value>;
   // How reducer receives the key (std::string_view for std::string keys).
   using KeyView = ViewOf<Key>;
+  // How emit takes a value and Values yields one.
+  using ValueView = ViewOf<Value>;
 
   // The job reads the file at input_path. Nothing is opened until run().
   explicit JobBase(std::string input_path, Options options = {})
@@ -90,6 +100,13 @@ class JobBase {
   // Runs once, in this process, after the last reducer and after the output
   // is written.
   void cleanup() {}
+  // Optional, declare it to have one: a combiner
+  //   void combiner(KeyView key, Value& combined, ValueView value);
+  // folds `value` into the value kept for `key` within one map task, so that
+  // a task passes on one pair per distinct key instead of every pair (reducer
+  // then receives these partial values). It must be associative: folding in
+  // any grouping gives what reducer would compute from the raw values. Map
+  // tasks do not depend on the process count, so neither does the result.
 
   // Runs the job: setup, mapper on every line, reducer on every distinct key,
   // output in ascending key order, cleanup. Throws a mapreduce::Error; nothing
