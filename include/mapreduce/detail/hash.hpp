@@ -13,25 +13,47 @@ inline std::uint64_t mix64(std::uint64_t a, std::uint64_t b) {
   return static_cast<std::uint64_t>(product) ^ static_cast<std::uint64_t>(product >> 64);
 }
 
+inline std::uint64_t load64(const char* p) {
+  std::uint64_t word;
+  std::memcpy(&word, p, 8);
+  return word;
+}
+
+inline std::uint64_t load32(const char* p) {
+  std::uint32_t word;
+  std::memcpy(&word, p, 4);
+  return word;
+}
+
+// Short inputs (most keys: words, ids) are read with a few fixed-size,
+// possibly overlapping loads instead of a byte loop or a library call.
 inline std::uint64_t hash_bytes(std::string_view bytes) {
   constexpr std::uint64_t kSeed = 0x9e3779b97f4a7c15ULL;
   constexpr std::uint64_t kMul = 0xbf58476d1ce4e5b9ULL;
+  constexpr std::uint64_t kMul2 = 0x94d049bb133111ebULL;
   const char* p = bytes.data();
-  std::size_t n = bytes.size();
-  std::uint64_t h = kSeed ^ (n * kMul);
-  while (n >= 8) {
-    std::uint64_t word;
-    std::memcpy(&word, p, 8);
-    h = mix64(h ^ word, kMul);
-    p += 8;
-    n -= 8;
+  const std::size_t n = bytes.size();
+  std::uint64_t a = 0;
+  std::uint64_t b = 0;
+  if (n <= 16) {
+    if (n >= 8) {
+      a = load64(p);
+      b = load64(p + n - 8);
+    } else if (n >= 4) {
+      a = load32(p);
+      b = load32(p + n - 4);
+    } else if (n > 0) {
+      a = (std::uint64_t(static_cast<unsigned char>(p[0])) << 16) |
+          (std::uint64_t(static_cast<unsigned char>(p[n >> 1])) << 8) | static_cast<unsigned char>(p[n - 1]);
+    }
+  } else {
+    std::uint64_t h = kSeed;
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) h = mix64(load64(p + i) ^ kMul, load64(p + i + 8) ^ h);
+    a = load64(p + n - 16) ^ h;
+    b = load64(p + n - 8);
   }
-  if (n > 0) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, p, n);
-    h = mix64(h ^ word ^ (std::uint64_t(n) << 59), kMul);
-  }
-  return mix64(h, kSeed);
+  return mix64(kMul2 ^ n, mix64(a ^ kMul, b ^ kSeed));
 }
 
 }  // namespace mapreduce::detail
