@@ -1,9 +1,12 @@
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "mapreduce/codec.hpp"
 #include "mapreduce/detail/erased_job.hpp"
@@ -47,6 +50,50 @@ class TypedJob final : public ErasedJob {
     }
   }
 
+  bool has_combiner() const override { return HasCombiner<Derived, Key, Value>; }
+
+  void fold_records(std::string_view records) override {
+    if constexpr (HasCombiner<Derived, Key, Value>) {
+      RecordReader reader(records);
+      std::string_view key_bytes;
+      std::string_view value_bytes;
+      while (reader.next(key_bytes, value_bytes)) {
+        try {
+          const ViewOf<Value> value = Codec<Value>::decode(value_bytes);
+          combined_.upsert(
+              key_bytes, hash_bytes(key_bytes), [&] { return Value(value); },
+              [&](Value& combined) { job_.combiner(Codec<Key>::decode(key_bytes), combined, value); });
+        } catch (...) {
+          combined_.clear();
+          throw ReduceFailure(key_text(Codec<Key>::decode(key_bytes)), "combiner: " + current_exception_message());
+        }
+      }
+    }
+  }
+
+  void reduce_folded(ReduceOutput& out) override {
+    if constexpr (HasCombiner<Derived, Key, Value>) {
+      const auto& entries = combined_.entries();
+      std::vector<std::uint32_t> order(entries.size());
+      for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::sort(order.begin(), order.end(),
+                [&](std::uint32_t a, std::uint32_t b) { return entries[a].key < entries[b].key; });
+      std::string encoded;
+      try {
+        for (std::uint32_t i : order) {
+          encoded.resize(Codec<Value>::size(entries[i].value));
+          Codec<Value>::encode(entries[i].value, encoded.data());
+          const std::string_view value = encoded;
+          reduce_key(entries[i].key, std::span(&value, 1), out);
+        }
+      } catch (...) {
+        combined_.clear();
+        throw;
+      }
+      combined_.clear();
+    }
+  }
+
   void reduce_key(std::string_view key_bytes, std::span<const std::string_view> values,
                   ReduceOutput& out) override {
     const ViewOf<Key> key = Codec<Key>::decode(key_bytes);
@@ -58,16 +105,22 @@ class TypedJob final : public ErasedJob {
       append_text(line_, out_value);
       line_ += '\n';
     } catch (...) {
-      std::string key_text;
-      append_text(key_text, key);
-      throw ReduceFailure(std::move(key_text), current_exception_message());
+      throw ReduceFailure(key_text(key), current_exception_message());
     }
     out.add(key_bytes, line_);
   }
 
  private:
+  static std::string key_text(const ViewOf<Key>& key) {
+    std::string text;
+    append_text(text, key);
+    return text;
+  }
+
   Derived& job_;
-  CombineTable<Value> combined_;  // used only when the job has a combiner
+  // The combiner's table, used only when the job has one: per map task on the
+  // map side, per partition on the reduce side.
+  CombineTable<Value> combined_;
   std::string line_;
 };
 

@@ -30,6 +30,19 @@ class MAPREDUCE_EXPORT ErasedJob {
   // formatted output line in `out`. Throws ReduceFailure if reducer throws.
   virtual void reduce_key(std::string_view key, std::span<const std::string_view> values,
                           ReduceOutput& out) = 0;
+
+  // Whether the job has a combiner. If so, the engine reduces a partition by
+  // folding its records with fold_records, in input order, then calling
+  // reduce_folded, instead of grouping the values itself.
+  virtual bool has_combiner() const = 0;
+
+  // Folds (key, value) records into one value per key with the combiner.
+  // Throws ReduceFailure if the combiner throws.
+  virtual void fold_records(std::string_view records) = 0;
+
+  // Calls reducer once per folded key, in ascending key order, with the one
+  // folded value, and forgets the folded keys. Throws ReduceFailure.
+  virtual void reduce_folded(ReduceOutput& out) = 0;
 };
 
 // mapper threw on the line that starts at `line_begin`.
