@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -18,6 +20,10 @@ constexpr std::size_t kRecordHeader = 8;
 // Appends a record header for the given lengths and returns where the first
 // field's bytes go (the second follows right after).
 inline char* append_record(ByteBuffer& buffer, std::size_t first, std::size_t second) {
+  if ((first | second) > UINT32_MAX) [[unlikely]] {
+    throw std::length_error("a key or value of " + std::to_string(first > second ? first : second) +
+                            " bytes is over the 4 GiB limit");
+  }
   char* out = buffer.extend(kRecordHeader + first + second);
   const std::uint32_t lengths[2] = {static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(second)};
   std::memcpy(out, lengths, sizeof lengths);
