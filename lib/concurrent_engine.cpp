@@ -202,6 +202,7 @@ class ConcurrentJob {
       slot.task = task;
       mapped.clear();
       job_.map_lines(chunks_[task], mapped);
+      input_.release(chunks_[task]);
       for (std::size_t p = 0; p < partitions_; ++p) pieces[p] = mapped.partition(p);
       std::uint64_t offset = arena.append(pieces);
       std::uint64_t* bounds = control_.partition_bounds(task);

@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 
 #include "mapreduce/error.hpp"
 #include "system_error.hpp"
@@ -29,6 +31,14 @@ InputFile::InputFile(std::string path) : path_(std::move(path)) {
   region_ = MappedRegion(address, size);
   // The mappers read it front to back; ask for aggressive read-ahead.
   ::madvise(address, size, MADV_SEQUENTIAL);
+}
+
+void InputFile::release(std::string_view range) const {
+  if (range.empty()) return;
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<std::uintptr_t>(range.data()) / page * page;
+  const auto end = reinterpret_cast<std::uintptr_t>(range.data() + range.size());
+  ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 std::size_t line_number_at(std::string_view text, const char* line_begin) {

@@ -18,6 +18,12 @@ class InputFile {
   const std::string& path() const { return path_; }
   std::string_view data() const { return region_.view(); }
 
+  // Tells the kernel this process is done with the pages of `range` (a part
+  // of data()): they leave its resident set but stay in the page cache, so a
+  // later read costs a minor fault at most. Keeps a worker's memory at what it
+  // holds, not what it has read.
+  void release(std::string_view range) const;
+
  private:
   std::string path_;
   MappedRegion region_;

@@ -17,6 +17,7 @@ void run_sequential(ErasedJob& job, const InputFile& input, Output& out) {
     for (std::string_view task : split_into_chunks(input.data(), map_task_count(input.data().size()))) {
       try {
         job.map_lines(task, mapped);
+        input.release(task);
       } catch (const MapFailure& failure) {
         throw UserCodeError(describe(failure, input));
       }
