@@ -178,6 +178,8 @@ class ConcurrentJob {
         report(slot, ErrorKind::input, e.what());
       } catch (const ResourceError& e) {
         report(slot, ErrorKind::resource, e.what());
+      } catch (const std::bad_alloc&) {
+        report(slot, ErrorKind::resource, "out of memory during " + describe_task(slot));
       } catch (...) {
         report(slot, ErrorKind::other, current_exception_message());
       }

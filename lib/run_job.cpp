@@ -1,3 +1,4 @@
+#include <new>
 #include <thread>
 
 #include "engines.hpp"
@@ -37,10 +38,14 @@ void run_job(ErasedJob& job, const std::string& input_path, const Options& optio
   const InputFile input(input_path);
   Output out(options);
   call_user_code("setup()", [&] { job.setup(); });
-  if (kind == EngineKind::sequential) {
-    run_sequential(job, input, out);
-  } else {
-    run_concurrent(job, input, processes, out);
+  try {
+    if (kind == EngineKind::sequential) {
+      run_sequential(job, input, out);
+    } else {
+      run_concurrent(job, input, processes, out);
+    }
+  } catch (const std::bad_alloc&) {
+    throw ResourceError("out of memory while running the job on " + input_path);
   }
   out.commit();
   call_user_code("cleanup()", [&] { job.cleanup(); });
