@@ -1,0 +1,125 @@
+// movie_ratings: the average rating of every movie. Ratings are JSON lines
+//   {"user_id": 100, "movie_id": 1, "rating": 9.2}
+// and the catalogue, loaded once by setup() before the workers start, is JSON
+// lines {"id": 1, "name": "The Matrix"}. Prints `name<TAB>average` lines in
+// movie-id order. Blank lines are skipped.
+//
+//   movie_ratings [-o OUT] [-p N | --sequential] [--movies CATALOGUE] RATINGS
+//
+// The catalogue defaults to movies.txt in the directory of RATINGS. The
+// ratings of a movie are summed in input order, as Python's sum() does, so the
+// averages are exactly the Python module's; that is why this job has no
+// combiner (a combiner would add partial sums, which rounds differently).
+#include <mapreduce/mapreduce.hpp>
+
+#include <boost/json.hpp>
+
+#include <cstdint>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+namespace {
+
+bool is_blank(std::string_view line) { return line.find_first_not_of(" \t\r") == std::string_view::npos; }
+
+// Parses one JSON object; throws std::runtime_error saying what is wrong.
+boost::json::object parse_object(std::string_view line, boost::json::parser& parser) {
+  boost::system::error_code error;
+  parser.reset();
+  parser.write(line.data(), line.size(), error);
+  if (error) throw std::runtime_error("malformed JSON: " + error.message());
+  boost::json::value value = parser.release();
+  if (!value.is_object()) throw std::runtime_error("expected a JSON object");
+  return std::move(value.as_object());
+}
+
+const boost::json::value& field(const boost::json::object& object, const char* name) {
+  const boost::json::value* value = object.if_contains(name);
+  if (value == nullptr) throw std::runtime_error(std::string("missing \"") + name + "\"");
+  return *value;
+}
+
+std::int64_t integer_field(const boost::json::object& object, const char* name) {
+  const boost::json::value& value = field(object, name);
+  if (value.is_int64()) return value.get_int64();
+  if (value.is_uint64() && value.get_uint64() <= INT64_MAX) return static_cast<std::int64_t>(value.get_uint64());
+  throw std::runtime_error(std::string("\"") + name + "\" is not an integer");
+}
+
+double number_field(const boost::json::object& object, const char* name) {
+  const boost::json::value& value = field(object, name);
+  if (!value.is_number()) throw std::runtime_error(std::string("\"") + name + "\" is not a number");
+  return value.to_number<double>();
+}
+
+std::string default_catalogue(const std::string& ratings) {
+  const auto slash = ratings.rfind('/');
+  return (slash == std::string::npos ? std::string() : ratings.substr(0, slash + 1)) + "movies.txt";
+}
+
+}  // namespace
+
+class MovieRatings final : public mapreduce::MapReduceConcurrent<MovieRatings, std::int64_t, double> {
+ public:
+  MovieRatings(const std::string& ratings, const mapreduce::Options& options, std::string catalogue)
+      : MapReduceConcurrent(ratings, options),
+        catalogue_(catalogue.empty() ? default_catalogue(ratings) : std::move(catalogue)) {}
+
+  // Loads the catalogue; the workers inherit it.
+  void setup() {
+    std::ifstream in(catalogue_, std::ios::binary);
+    if (!in) throw mapreduce::InputError("cannot read the movie catalogue " + catalogue_);
+    std::string line;
+    boost::json::parser parser;
+    for (std::size_t number = 1; std::getline(in, line); ++number) {
+      if (is_blank(line)) continue;
+      try {
+        const boost::json::object movie = parse_object(line, parser);
+        const boost::json::value& name = field(movie, "name");
+        if (!name.is_string()) throw std::runtime_error("\"name\" is not a string");
+        names_[integer_field(movie, "id")] = std::string(name.get_string());
+      } catch (const std::runtime_error& e) {
+        throw mapreduce::InputError("line " + std::to_string(number) + " of the movie catalogue " + catalogue_ +
+                                    ": " + e.what());
+      }
+    }
+  }
+
+  // Python: yield rating["movie_id"], rating["rating"]
+  void mapper(std::string_view line, Emitter& emit) {
+    if (is_blank(line)) return;
+    const boost::json::object rating = parse_object(line, parser_);
+    emit(integer_field(rating, "movie_id"), number_field(rating, "rating"));
+  }
+
+  // Python: return movies[movie_id], sum(ratings) / len(ratings)
+  std::pair<std::string_view, double> reducer(std::int64_t movie_id, Values ratings) {
+    const auto movie = names_.find(movie_id);
+    if (movie == names_.end()) {
+      throw std::runtime_error("movie id " + std::to_string(movie_id) + " is not in the catalogue " + catalogue_);
+    }
+    double sum = 0;
+    for (double rating : ratings) sum += rating;
+    return {movie->second, sum / static_cast<double>(ratings.size())};
+  }
+
+ private:
+  std::string catalogue_;
+  std::unordered_map<std::int64_t, std::string> names_;
+  boost::json::parser parser_;
+};
+
+int main(int argc, char** argv) {
+  std::string catalogue;
+  mapreduce::Runner runner(argv[0], "Averages the movie ratings (JSON lines) of RATINGS: movie_ratings [OPTIONS] RATINGS");
+  runner.add_option("movies", "CATALOGUE", "the movie catalogue, JSON lines {\"id\": 1, \"name\": \"...\"} "
+                    "(default: movies.txt beside RATINGS)", catalogue);
+  return runner.run(argc, argv, [&](const std::string& ratings, const mapreduce::Options& options) {
+    MovieRatings job(ratings, options, catalogue);
+    job.run();
+  });
+}
