@@ -115,7 +115,7 @@ class MovieRatings final : public mapreduce::MapReduceConcurrent<MovieRatings, s
 
 int main(int argc, char** argv) {
   std::string catalogue;
-  mapreduce::Runner runner(argv[0], "Averages the movie ratings (JSON lines) of RATINGS: movie_ratings [OPTIONS] RATINGS");
+  mapreduce::Runner runner(argv[0], "Averages the movie ratings in INPUT (JSON lines), by movie.");
   runner.add_option("movies", "CATALOGUE", "the movie catalogue, JSON lines {\"id\": 1, \"name\": \"...\"} "
                     "(default: movies.txt beside RATINGS)", catalogue);
   return runner.run(argc, argv, [&](const std::string& ratings, const mapreduce::Options& options) {

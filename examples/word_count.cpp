@@ -53,5 +53,5 @@ class WordCount final : public mapreduce::MapReduceConcurrent<WordCount, std::st
 };
 
 int main(int argc, char** argv) {
-  return mapreduce::run_main<WordCount>(argc, argv, "Counts the words of FILE: word_count [OPTIONS] FILE");
+  return mapreduce::run_main<WordCount>(argc, argv, "Counts the words of INPUT: maximal runs of [A-Za-z0-9_'], case kept.");
 }

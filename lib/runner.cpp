@@ -78,7 +78,7 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
     return usage_error(e.what());
   }
   if (values.count("help")) {
-    std::cout << "Usage: " << program << " [OPTIONS] INPUT\n" << impl_->summary << "\n\n" << visible;
+    std::cout << "Usage: " << program << " [OPTIONS] INPUT\n" << impl_->summary << "\n" << visible;
     return 0;
   }
   if (input.empty()) return usage_error("no input file given");
