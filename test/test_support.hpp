@@ -1,0 +1,130 @@
+#pragma once
+
+// Helpers the test suites share: a temporary directory per test, whole-file
+// reads and writes, and the checks that a job left nothing behind (child
+// processes, /dev/shm entries). Header-only, for test programs only.
+
+#include <dirent.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace mapreduce::test {
+
+// A fresh directory under /tmp (mkdtemp), removed with its contents when the
+// object goes. Use it as a Boost.Test fixture or as a local.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = "/tmp/mapreduce-test-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  // The path of `name` inside the directory.
+  std::string file(std::string_view name) const { return path_ + "/" + std::string(name); }
+  // Writes `contents` to `name` inside the directory and returns its path.
+  std::string write(std::string_view name, std::string_view contents) const;
+
+ private:
+  std::string path_;
+};
+
+// Replaces the file at `path` with exactly `contents`.
+inline void write_file(const std::string& path, std::string_view contents) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+  out.close();
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+// The bytes of the file at `path`.
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+inline std::string TempDir::write(std::string_view name, std::string_view contents) const {
+  std::string path = file(name);
+  write_file(path, contents);
+  return path;
+}
+
+// The names in a directory, without "." and "..".
+inline std::set<std::string> directory_entries(const std::string& path) {
+  std::set<std::string> names;
+  if (DIR* dir = ::opendir(path.c_str())) {
+    while (const dirent* entry = ::readdir(dir)) {
+      const std::string_view name = entry->d_name;
+      if (name != "." && name != "..") names.emplace(name);
+    }
+    ::closedir(dir);
+  }
+  return names;
+}
+
+// The entries of `after` that are not in `before`, space-separated ("" when
+// none): for BOOST_TEST(new_entries(before, after) == "").
+inline std::string new_entries(const std::set<std::string>& before, const std::set<std::string>& after) {
+  std::string added;
+  for (const std::string& name : after) {
+    if (!before.contains(name)) added += (added.empty() ? "" : " ") + name;
+  }
+  return added;
+}
+
+// True when this process has no child at all, running or zombie: what every
+// run must leave behind (waitpid(-1, WNOHANG) fails with ECHILD). When the
+// check fails on a zombie, it reaps that one zombie.
+inline bool no_child_left() {
+  errno = 0;
+  return ::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD;
+}
+
+// "" when a and b are equal; otherwise where they first differ, with a little
+// context, so that a failure does not print megabytes.
+inline std::string first_difference(std::string_view expected, std::string_view actual) {
+  if (expected == actual) return "";
+  std::size_t i = 0;
+  while (i < expected.size() && i < actual.size() && expected[i] == actual[i]) ++i;
+  auto excerpt = [i](std::string_view s) {
+    const std::size_t from = i < 20 ? 0 : i - 20;
+    std::string text;
+    for (char c : s.substr(from, 60)) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u >= 0x20 && u < 0x7f && u != '\\') {
+        text += c;
+      } else {
+        static constexpr char kHex[] = "0123456789abcdef";
+        text += "\\x";
+        text += kHex[u >> 4];
+        text += kHex[u & 15];
+      }
+    }
+    return text;
+  };
+  std::ostringstream message;
+  message << "sizes " << expected.size() << " and " << actual.size() << ", first difference at byte " << i
+          << ": expected \"" << excerpt(expected) << "\", got \"" << excerpt(actual) << "\"";
+  return message.str();
+}
+
+}  // namespace mapreduce::test
