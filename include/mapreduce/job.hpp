@@ -31,7 +31,7 @@ class TypedJob final : public ErasedJob {
   void cleanup() override { job_.cleanup(); }
 
   void map_lines(std::string_view text, MapOutput& out) override {
-    Emitter<Key, Value, Derived> emit(out, &job_, &combined_);
+    Emitter<Key, Value, Derived> emit(out, &job_, &map_combined_);
     const char* line_begin = text.data();
     try {
       for_each_line(text, [&](std::string_view line, const char* begin) {
@@ -39,14 +39,14 @@ class TypedJob final : public ErasedJob {
         job_.mapper(line, emit);
       });
     } catch (...) {
-      combined_.clear();
+      map_combined_.clear();
       throw MapFailure(line_begin, current_exception_message());
     }
     if constexpr (HasCombiner<Derived, Key, Value>) {
-      for (const auto& [key, value] : combined_.entries()) {
+      for (const auto& [key, value] : map_combined_.entries()) {
         Codec<Value>::encode(value, out.add_key(key, Codec<Value>::size(value)));
       }
-      combined_.clear();
+      map_combined_.clear();
     }
   }
 
@@ -60,11 +60,11 @@ class TypedJob final : public ErasedJob {
       while (reader.next(key_bytes, value_bytes)) {
         try {
           const ViewOf<Value> value = Codec<Value>::decode(value_bytes);
-          combined_.upsert(
+          reduce_combined_.upsert(
               key_bytes, hash_bytes(key_bytes), [&] { return Value(value); },
-              [&](Value& combined) { job_.combiner(Codec<Key>::decode(key_bytes), combined, value); });
+              [&](Value& folded) { job_.combiner(Codec<Key>::decode(key_bytes), folded, value); });
         } catch (...) {
-          combined_.clear();
+          reduce_combined_.clear();
           throw ReduceFailure(key_text(Codec<Key>::decode(key_bytes)), "combiner: " + current_exception_message());
         }
       }
@@ -73,7 +73,7 @@ class TypedJob final : public ErasedJob {
 
   void reduce_folded(ReduceOutput& out) override {
     if constexpr (HasCombiner<Derived, Key, Value>) {
-      const auto& entries = combined_.entries();
+      const auto& entries = reduce_combined_.entries();
       std::vector<std::uint32_t> order(entries.size());
       for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
       std::sort(order.begin(), order.end(),
@@ -87,10 +87,10 @@ class TypedJob final : public ErasedJob {
           reduce_key(entries[i].key, std::span(&value, 1), out);
         }
       } catch (...) {
-        combined_.clear();
+        reduce_combined_.clear();
         throw;
       }
-      combined_.clear();
+      reduce_combined_.clear();
     }
   }
 
@@ -118,9 +118,10 @@ class TypedJob final : public ErasedJob {
   }
 
   Derived& job_;
-  // The combiner's table, used only when the job has one: per map task on the
-  // map side, per partition on the reduce side.
-  CombineTable<Value> combined_;
+  // The combiner's tables, used only when the job has one: one value per key
+  // of the current map task, and of the partition being reduced.
+  CombineTable<Value> map_combined_;
+  CombineTable<Value> reduce_combined_;
   std::string line_;
 };
 

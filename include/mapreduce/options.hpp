@@ -10,7 +10,7 @@ struct Options {
   // Path of the output file. Empty: standard output. The file is written to a
   // temporary file beside it and renamed into place only when the job
   // succeeded, so a failed job leaves an existing file untouched.
-  std::string output;
+  std::string output = {};
 
   // When set, output goes to this stream instead (and `output` is ignored).
   // The stream must outlive run(). Nothing is written to it if the job fails.

@@ -1,0 +1,68 @@
+// Cutting the input into map tasks: every line in exactly one range, ranges
+// contiguous and in order, and the task count a function of the size alone.
+#define BOOST_TEST_MODULE chunking
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <random>
+#include <string>
+
+#include "chunking.hpp"
+
+using mapreduce::detail::map_task_count;
+using mapreduce::detail::split_into_chunks;
+
+namespace {
+
+void check_cover(std::string_view text, std::size_t count) {
+  const auto chunks = split_into_chunks(text, count);
+  BOOST_TEST_REQUIRE(chunks.size() == (count == 0 ? 1 : count));
+  const char* next = text.data();
+  for (std::string_view chunk : chunks) {
+    BOOST_TEST(static_cast<const void*>(chunk.data()) == static_cast<const void*>(next));
+    next = chunk.data() + chunk.size();
+    // Every non-empty range but the last ends with a newline: no line spans two.
+    if (!chunk.empty() && next != text.data() + text.size()) BOOST_TEST(chunk.back() == '\n');
+  }
+  BOOST_TEST(static_cast<const void*>(next) == static_cast<const void*>(text.data() + text.size()));
+}
+
+}  // namespace
+
+BOOST_DATA_TEST_CASE(ranges_cover_the_text_on_line_boundaries, boost::unit_test::data::xrange(1, 40), count) {
+  check_cover("", count);
+  check_cover("one line without newline", count);
+  check_cover("a\nb\nc\n", count);
+  check_cover(std::string(1000, 'x') + "\nshort\n" + std::string(10, 'y'), count);
+  std::mt19937_64 random(count);
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += (random() % 7 == 0) ? '\n' : 'a';
+  check_cover(text, count);
+}
+
+BOOST_AUTO_TEST_CASE(equal_sizes_when_lines_are_short) {
+  std::string text;
+  for (int i = 0; i < 100000; ++i) text += "0123456789\n";
+  const auto chunks = split_into_chunks(text, 8);
+  for (std::string_view chunk : chunks) {
+    BOOST_TEST(chunk.size() >= text.size() / 8 - 11);
+    BOOST_TEST(chunk.size() <= text.size() / 8 + 11);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_long_line_leaves_empty_ranges) {
+  const std::string text = std::string(10000, 'x') + "\n";
+  const auto chunks = split_into_chunks(text, 4);
+  BOOST_TEST(chunks[0] == text);
+  for (std::size_t i = 1; i < chunks.size(); ++i) BOOST_TEST(chunks[i].empty());
+}
+
+BOOST_AUTO_TEST_CASE(task_count_depends_on_size_only) {
+  BOOST_TEST(map_task_count(0) == 1u);
+  BOOST_TEST(map_task_count(1) == 1u);
+  BOOST_TEST(map_task_count(1u << 20) == 1u);
+  BOOST_TEST(map_task_count((1u << 20) + 1) == 2u);
+  BOOST_TEST(map_task_count(std::size_t(16) << 20) == 16u);
+  BOOST_TEST(map_task_count(std::size_t(1) << 30) == 16u);
+  BOOST_TEST(map_task_count(std::size_t(2) << 30) == 32u);
+}
