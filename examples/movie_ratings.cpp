@@ -7,20 +7,24 @@
 //   movie_ratings [-o OUT] [-p N | --sequential] [--movies CATALOGUE] RATINGS
 //
 // The catalogue defaults to movies.txt in the directory of RATINGS. The
-// ratings of a movie are summed in input order, as Python's sum() does, so the
-// averages are exactly the Python module's; that is why this job has no
-// combiner (a combiner would add partial sums, which rounds differently).
-#include <mapreduce/mapreduce.hpp>
+// ratings of a movie are added left to right in input order (as Python's sum()
+// did up to 3.11), so the averages are exactly the Python module's; that is
+// why this job has no combiner (a combiner would add partial sums, which
+// rounds differently).
 
-#include <boost/json.hpp>
-
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+
+#include <boost/json.hpp>
+
+#include "mapreduce/mapreduce.hpp"
 
 namespace {
 
@@ -46,7 +50,8 @@ const boost::json::value& field(const boost::json::object& object, const char* n
 std::int64_t integer_field(const boost::json::object& object, const char* name) {
   const boost::json::value& value = field(object, name);
   if (value.is_int64()) return value.get_int64();
-  if (value.is_uint64() && value.get_uint64() <= INT64_MAX) return static_cast<std::int64_t>(value.get_uint64());
+  if (value.is_uint64() && value.get_uint64() <= INT64_MAX)
+    return static_cast<std::int64_t>(value.get_uint64());
   throw std::runtime_error(std::string("\"") + name + "\" is not an integer");
 }
 
@@ -72,7 +77,7 @@ class MovieRatings final : public mapreduce::MapReduceConcurrent<MovieRatings, s
   // Loads the catalogue; the workers inherit it.
   void setup() {
     std::ifstream in(catalogue_, std::ios::binary);
-    if (!in) throw mapreduce::InputError("cannot read the movie catalogue " + catalogue_);
+    if (!in) throw cannot_read();
     std::string line;
     boost::json::parser parser;
     for (std::size_t number = 1; std::getline(in, line); ++number) {
@@ -83,10 +88,12 @@ class MovieRatings final : public mapreduce::MapReduceConcurrent<MovieRatings, s
         if (!name.is_string()) throw std::runtime_error("\"name\" is not a string");
         names_[integer_field(movie, "id")] = std::string(name.get_string());
       } catch (const std::runtime_error& e) {
-        throw mapreduce::InputError("line " + std::to_string(number) + " of the movie catalogue " + catalogue_ +
-                                    ": " + e.what());
+        throw mapreduce::InputError("line " + std::to_string(number) + " of the movie catalogue " +
+                                    catalogue_ + ": " + e.what());
       }
     }
+    // A directory opens, then fails on the first read.
+    if (in.bad()) throw cannot_read();
   }
 
   // Python: yield rating["movie_id"], rating["rating"]
@@ -100,7 +107,8 @@ class MovieRatings final : public mapreduce::MapReduceConcurrent<MovieRatings, s
   std::pair<std::string_view, double> reducer(std::int64_t movie_id, Values ratings) {
     const auto movie = names_.find(movie_id);
     if (movie == names_.end()) {
-      throw std::runtime_error("movie id " + std::to_string(movie_id) + " is not in the catalogue " + catalogue_);
+      throw std::runtime_error("movie id " + std::to_string(movie_id) + " is not in the catalogue " +
+                               catalogue_);
     }
     double sum = 0;
     for (double rating : ratings) sum += rating;
@@ -108,6 +116,11 @@ class MovieRatings final : public mapreduce::MapReduceConcurrent<MovieRatings, s
   }
 
  private:
+  mapreduce::InputError cannot_read() const {
+    return mapreduce::InputError("cannot read the movie catalogue " + catalogue_ + ": " +
+                                 std::strerror(errno));
+  }
+
   std::string catalogue_;
   std::unordered_map<std::int64_t, std::string> names_;
   boost::json::parser parser_;
@@ -116,8 +129,10 @@ class MovieRatings final : public mapreduce::MapReduceConcurrent<MovieRatings, s
 int main(int argc, char** argv) {
   std::string catalogue;
   mapreduce::Runner runner(argv[0], "Averages the movie ratings in INPUT (JSON lines), by movie.");
-  runner.add_option("movies", "CATALOGUE", "the movie catalogue, JSON lines {\"id\": 1, \"name\": \"...\"} "
-                    "(default: movies.txt beside RATINGS)", catalogue);
+  runner.add_option("movies", "CATALOGUE",
+                    "the movie catalogue, JSON lines {\"id\": 1, \"name\": \"...\"} "
+                    "(default: movies.txt beside RATINGS)",
+                    catalogue);
   return runner.run(argc, argv, [&](const std::string& ratings, const mapreduce::Options& options) {
     MovieRatings job(ratings, options, catalogue);
     job.run();

@@ -4,19 +4,21 @@
 // matches with the regular expression [\w']+ on byte strings.
 //
 //   word_count [-o OUT] [-p N | --sequential] FILE
-#include <mapreduce/mapreduce.hpp>
 
 #include <array>
 #include <cstdint>
 #include <string_view>
 #include <utility>
 
+#include "mapreduce/mapreduce.hpp"
+
 namespace {
 
 constexpr std::array<bool, 256> kWordByte = [] {
   std::array<bool, 256> table{};
   for (int c = 0; c < 256; ++c) {
-    table[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '\'';
+    table[c] =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '\'';
   }
   return table;
 }();
@@ -53,5 +55,6 @@ class WordCount final : public mapreduce::MapReduceConcurrent<WordCount, std::st
 };
 
 int main(int argc, char** argv) {
-  return mapreduce::run_main<WordCount>(argc, argv, "Counts the words of INPUT: maximal runs of [A-Za-z0-9_'], case kept.");
+  return mapreduce::run_main<WordCount>(
+      argc, argv, "Counts the words of INPUT: maximal runs of [A-Za-z0-9_'], case kept.");
 }
