@@ -24,7 +24,7 @@
 
 #include <boost/json.hpp>
 
-#include "mapreduce/mapreduce.hpp"
+#include <mapreduce/mapreduce.hpp>
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <utility>
 
-#include "mapreduce/mapreduce.hpp"
+#include <mapreduce/mapreduce.hpp>
 
 namespace {
 
