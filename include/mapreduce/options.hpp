@@ -24,6 +24,21 @@ struct Options {
   // (the output is identical).
   bool sequential = false;
 
+  // MapReduceConcurrent only: how many times a map or reduce task may be run
+  // when its worker dies (a signal, an early exit, the OOM killer, a task
+  // timeout). Each retry runs on a fresh worker and never reuses what the
+  // dead one was writing. At least 1.
+  unsigned max_attempts = 4;
+
+  // MapReduceConcurrent only: a task still running after this many seconds
+  // is killed and counts as a crash; 0 means no limit.
+  double task_timeout = 0;
+
+  // MapReduceConcurrent only: also retry a task whose mapper or reducer
+  // threw. Off by default: an exception is deterministic and fails the job at
+  // once.
+  bool retry_exceptions = false;
+
   static constexpr unsigned kMaxProcesses = 256;
 };
 
