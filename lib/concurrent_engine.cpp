@@ -1,26 +1,34 @@
 // The concurrent engine: a pool of forked workers that map contiguous ranges
 // of the mapped input, partition their pairs by a hash of the key into shared
 // memory, then reduce whole partitions, reading every mapper's output in
-// place. The parent only hands out phases and merges the sorted partitions.
+// place. The parent only hands out phases, replaces dead workers, and merges
+// the sorted partitions.
 //
 // Tasks are handed out through an atomic counter in shared memory, several per
 // worker, so that a slow range or a heavy partition does not leave the other
 // workers idle. The map tasks are those of the sequential engine
-// (map_task_count). Map task t's output lives in the arena of the worker that ran
-// it, partition by partition; the control block records where. Because reduce
-// reads the map tasks in input order, every key's values arrive in input
-// order, whatever the number of processes: the output is the sequential
-// engine's, byte for byte.
+// (map_task_count). Map task t's output lives in the arena of the worker slot
+// that ran it, partition by partition; the control block records where.
+// Because reduce reads the map tasks in input order, every key's values arrive
+// in input order, whatever the number of processes: the output is the
+// sequential engine's, byte for byte.
+//
+// A worker that dies (or overruns the task timeout) is replaced by a fresh one
+// in its slot, which continues the slot's arenas after the last committed
+// task; the task it was running is queued again, up to max_attempts runs.
 #include <dirent.h>
 
-#include <atomic>
+#include <algorithm>
+#include <charconv>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <iostream>
-#include <memory>
 #include <vector>
 
 #include "chunking.hpp"
+#include "control_block.hpp"
 #include "engines.hpp"
 #include "mapreduce/error.hpp"
 #include "reduce.hpp"
@@ -34,75 +42,19 @@ namespace {
 // Partitions per process: enough for one heavy partition not to leave the
 // other workers idle, few enough that the parent's merge stays cheap.
 constexpr unsigned kPartitionsPerProcess = 4;
-constexpr std::size_t kErrorCapacity = 4096;
 constexpr char kCommandMap = 'M';
 constexpr char kCommandReduce = 'R';
 
-enum class Phase : std::uint32_t { idle, map, reduce };
-enum class ErrorKind : std::uint32_t { none, user_code, input, resource, other };
+std::int64_t monotonic_ns() {
+  timespec now;
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  return std::int64_t(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
 
-// What one worker tells the parent, in shared memory. Written by that worker
-// only; read by the parent after the worker replied or died.
-struct WorkerSlot {
-  std::atomic<Phase> phase;
-  std::atomic<std::uint32_t> task;
-  std::uint64_t map_bytes;     // the size of its map arena
-  std::uint64_t reduce_bytes;  // the size of its reduce arena
-  ErrorKind error_kind;
-  std::uint32_t error_length;
-  char error[kErrorCapacity];
-};
-
-struct ReducedPartition {
-  std::uint32_t worker;
-  std::uint64_t offset;
-  std::uint64_t length;
-};
-
-// The layout of the control block: the task counters, one slot per worker,
-// and for every map task the worker that ran it and where each of its
-// partitions starts and ends in that worker's arena.
-class ControlBlock {
- public:
-  ControlBlock(unsigned workers, std::size_t map_tasks, std::size_t partitions)
-      : workers_(workers), map_tasks_(map_tasks), partitions_(partitions), block_(layout_size()) {}
-
-  std::atomic<std::uint32_t>& next_map_task() { return header()->next_map_task; }
-  std::atomic<std::uint32_t>& next_reduce_task() { return header()->next_reduce_task; }
-  WorkerSlot& slot(unsigned worker) { return reinterpret_cast<WorkerSlot*>(base() + slots_offset())[worker]; }
-  std::uint32_t& map_worker(std::size_t task) {
-    return reinterpret_cast<std::uint32_t*>(base() + map_workers_offset())[task];
-  }
-  // partition_bounds(t)[p] .. [p + 1]: partition p of map task t.
-  std::uint64_t* partition_bounds(std::size_t task) {
-    return reinterpret_cast<std::uint64_t*>(base() + bounds_offset()) + task * (partitions_ + 1);
-  }
-  ReducedPartition& reduced(std::size_t partition) {
-    return reinterpret_cast<ReducedPartition*>(base() + reduced_offset())[partition];
-  }
-
- private:
-  struct Header {
-    std::atomic<std::uint32_t> next_map_task;
-    std::atomic<std::uint32_t> next_reduce_task;
-  };
-  static std::size_t align(std::size_t n) { return (n + 63) / 64 * 64; }
-  std::size_t slots_offset() const { return align(sizeof(Header)); }
-  std::size_t map_workers_offset() const { return slots_offset() + align(workers_ * sizeof(WorkerSlot)); }
-  std::size_t bounds_offset() const { return map_workers_offset() + align(map_tasks_ * sizeof(std::uint32_t)); }
-  std::size_t reduced_offset() const {
-    return bounds_offset() + align(map_tasks_ * (partitions_ + 1) * sizeof(std::uint64_t));
-  }
-  std::size_t layout_size() const { return reduced_offset() + align(partitions_ * sizeof(ReducedPartition)); }
-
-  char* base() const { return static_cast<char*>(block_.data()); }
-  Header* header() { return reinterpret_cast<Header*>(base()); }
-
-  unsigned workers_;
-  std::size_t map_tasks_;
-  std::size_t partitions_;
-  SharedBlock block_;
-};
+std::string seconds_text(double seconds) {
+  char text[32];
+  return std::string(text, std::to_chars(text, text + sizeof text, seconds).ptr);
+}
 
 // Forking a multi-threaded process leaves the child with locks that threads
 // which no longer exist may hold; refuse rather than deadlock at random.
@@ -124,16 +76,19 @@ void require_single_thread() {
 // Everything a worker needs, set up before the fork and inherited.
 class ConcurrentJob {
  public:
-  ConcurrentJob(ErasedJob& job, const InputFile& input, unsigned workers)
+  ConcurrentJob(ErasedJob& job, const InputFile& input, const EngineSettings& settings)
       : job_(job),
         input_(input),
-        workers_(workers),
+        settings_(settings),
+        workers_(settings.processes),
         chunks_(split_into_chunks(input.data(), map_task_count(input.data().size()))),
-        partitions_(std::size_t(workers) * kPartitionsPerProcess),
-        control_(workers, chunks_.size(), partitions_) {
-    map_arenas_.reserve(workers);
-    reduce_arenas_.reserve(workers);
-    for (unsigned w = 0; w < workers; ++w) {
+        partitions_(std::size_t(workers_) * kPartitionsPerProcess),
+        control_(workers_, chunks_.size(), partitions_, settings.max_attempts),
+        map_attempts_(chunks_.size(), 0),
+        reduce_attempts_(partitions_, 0) {
+    map_arenas_.reserve(workers_);
+    reduce_arenas_.reserve(workers_);
+    for (unsigned w = 0; w < workers_; ++w) {
       map_arenas_.emplace_back("mapreduce-map");
       reduce_arenas_.emplace_back("mapreduce-reduce");
     }
@@ -145,16 +100,131 @@ class ConcurrentJob {
     std::cerr.flush();
     std::fflush(nullptr);
     WorkerPool pool(workers_, [this](unsigned index, int channel) { serve(index, channel); });
-    if (auto failure = pool.run_phase(kCommandMap)) fail(*failure);
-    if (auto failure = pool.run_phase(kCommandReduce)) fail(*failure);
-    if (auto failure = pool.shut_down()) {
-      throw WorkerError("worker " + std::to_string(failure->worker) + " " + failure->exit_text +
-                        " after finishing its work");
-    }
+    run_phase(pool, Phase::map);
+    run_phase(pool, Phase::reduce);
+    pool.shut_down();
+    input_.check_unchanged();
     merge(out);
   }
 
  private:
+  std::size_t task_count(Phase phase) const { return phase == Phase::map ? chunks_.size() : partitions_; }
+
+  // In the parent: one phase, from handing out its tasks to every worker's
+  // reply, replacing workers that die.
+  void run_phase(WorkerPool& pool, Phase phase) {
+    const char command = phase == Phase::map ? kCommandMap : kCommandReduce;
+    control_.start_phase();
+    std::vector<unsigned> pending(workers_);
+    for (unsigned w = 0; w < workers_; ++w) {
+      pending[w] = w;
+      pool.send(w, command);
+    }
+    std::vector<bool> timed_out(workers_, false);
+    const int poll_ms = settings_.task_timeout > 0 ? std::clamp(int(settings_.task_timeout * 250), 1, 100) : -1;
+    while (!pending.empty()) {
+      const WorkerPool::Event event = pool.wait(pending, poll_ms);
+      const unsigned w = event.worker;
+      switch (event.kind) {
+        case WorkerPool::Event::Kind::timeout:
+          kill_overdue(pool, pending, timed_out);
+          continue;
+        case WorkerPool::Event::Kind::reply:
+          if (event.reply == WorkerPool::kReplyDone) {
+            pending.erase(std::find(pending.begin(), pending.end(), w));
+            continue;
+          }
+          if (!(settings_.retry_exceptions && control_.slot(w).error_kind == ErrorKind::user_code)) {
+            throw_reported_error(w);
+          }
+          pool.kill_and_reap(w);
+          recover(phase, w, "failed: " + reported_error(w), event.pid);
+          break;
+        case WorkerPool::Event::Kind::death:
+          if (event.signal == SIGBUS) input_.check_unchanged();
+          recover(phase, w,
+                  event.exit_text + (timed_out[w] ? " after running a task for over " +
+                                                        seconds_text(settings_.task_timeout) + " s (the task timeout)"
+                                                  : ""),
+                  event.pid);
+          break;
+      }
+      timed_out[w] = false;
+      pool.replace(w);
+      pool.send(w, command);
+    }
+  }
+
+  // Kills the workers whose task has run past the timeout; their deaths are
+  // then handled as crashes.
+  void kill_overdue(WorkerPool& pool, const std::vector<unsigned>& pending, std::vector<bool>& timed_out) {
+    const std::int64_t limit = static_cast<std::int64_t>(settings_.task_timeout * 1e9);
+    const std::int64_t now = monotonic_ns();
+    for (unsigned w : pending) {
+      const std::int64_t started = control_.slot(w).task_started_ns;
+      if (started != 0 && now - started > limit && !timed_out[w]) {
+        timed_out[w] = true;
+        pool.kill(w);
+      }
+    }
+  }
+
+  // Worker w of this phase is gone: queue its unfinished task again, unless
+  // that task has used up its attempts. `what` says how the worker ended.
+  void recover(Phase phase, unsigned w, const std::string& what, pid_t pid) {
+    WorkerSlot& slot = control_.slot(w);
+    const std::uint32_t task = slot.task;
+    const bool had_task = slot.phase == phase && slot.task_started_ns != 0 && task < task_count(phase) &&
+                          control_.done(phase, task) == 0;
+    slot.phase = Phase::idle;
+    slot.task_started_ns = 0;
+    if (!had_task) {
+      // A worker may also die between tasks; bound how often, or a worker
+      // that cannot even start would be replaced for ever.
+      if (++idle_deaths_ > settings_.max_attempts * workers_) {
+        throw WorkerError("worker " + std::to_string(w) + " (pid " + std::to_string(pid) + ") " + what +
+                          " between tasks; workers died " + std::to_string(idle_deaths_) + " times outside a task");
+      }
+      return;
+    }
+    unsigned& attempts = (phase == Phase::map ? map_attempts_ : reduce_attempts_)[task];
+    if (++attempts >= settings_.max_attempts) {
+      throw WorkerError(describe_task(phase, task) + " failed after " + std::to_string(attempts) +
+                        (attempts == 1 ? " attempt" : " attempts") + "; the last: worker " + std::to_string(w) +
+                        " (pid " + std::to_string(pid) + ") " + what);
+    }
+    control_.retry(task);
+  }
+
+  std::string reported_error(unsigned w) {
+    const WorkerSlot& slot = control_.slot(w);
+    return std::string(slot.error, slot.error_length);
+  }
+
+  [[noreturn]] void throw_reported_error(unsigned w) {
+    const std::string message = reported_error(w) + " (in worker " + std::to_string(w) + ")";
+    switch (control_.slot(w).error_kind) {
+      case ErrorKind::user_code:
+        throw UserCodeError(message);
+      case ErrorKind::input:
+        throw InputError(message);
+      case ErrorKind::resource:
+        throw ResourceError(message);
+      default:
+        throw WorkerError(message);
+    }
+  }
+
+  std::string describe_task(Phase phase, std::uint32_t task) const {
+    if (phase == Phase::map) {
+      const std::size_t begin = static_cast<std::size_t>(chunks_[task].data() - input_.data().data());
+      return "map task " + std::to_string(task + 1) + " of " + std::to_string(chunks_.size()) + " (bytes " +
+             std::to_string(begin) + "-" + std::to_string(begin + chunks_[task].size()) + " of " + input_.path() + ")";
+    }
+    return "reduce task " + std::to_string(task + 1) + " of " + std::to_string(partitions_) + " (partition " +
+           std::to_string(task) + ")";
+  }
+
   // In the worker: serve phases until told to quit.
   void serve(unsigned index, int channel) {
     WorkerSlot& slot = control_.slot(index);
@@ -179,7 +249,7 @@ class ConcurrentJob {
       } catch (const ResourceError& e) {
         report(slot, ErrorKind::resource, e.what());
       } catch (const std::bad_alloc&) {
-        report(slot, ErrorKind::resource, "out of memory during " + describe_task(slot));
+        report(slot, ErrorKind::resource, "out of memory during " + describe_task(slot.phase, slot.task));
       } catch (...) {
         report(slot, ErrorKind::other, current_exception_message());
       }
@@ -193,29 +263,35 @@ class ConcurrentJob {
     std::memcpy(slot.error, message.data(), slot.error_length);
   }
 
+  void start_task(WorkerSlot& slot, std::uint32_t task) {
+    slot.task = task;
+    slot.task_started_ns = monotonic_ns();
+  }
+
   void map_phase(unsigned index, WorkerSlot& slot) {
     slot.phase = Phase::map;
     MapOutput mapped(partitions_);
     std::vector<std::string_view> pieces(partitions_);
     SharedArena& arena = map_arenas_[index];
-    for (;;) {
-      const std::uint32_t task = control_.next_map_task().fetch_add(1);
-      if (task >= chunks_.size()) break;
-      slot.task = task;
+    arena.resume_at(slot.map_bytes);
+    while (const auto task = control_.take_task(chunks_.size())) {
+      start_task(slot, *task);
       mapped.clear();
-      job_.map_lines(chunks_[task], mapped);
-      input_.release(chunks_[task]);
+      job_.map_lines(chunks_[*task], mapped);
+      input_.release(chunks_[*task]);
       for (std::size_t p = 0; p < partitions_; ++p) pieces[p] = mapped.partition(p);
       std::uint64_t offset = arena.append(pieces);
-      std::uint64_t* bounds = control_.partition_bounds(task);
+      std::uint64_t* bounds = control_.partition_bounds(*task);
       for (std::size_t p = 0; p < partitions_; ++p) {
         bounds[p] = offset;
         offset += pieces[p].size();
       }
       bounds[partitions_] = offset;
-      control_.map_worker(task) = index;
+      control_.map_worker(*task) = index;
+      slot.map_bytes = arena.size();
+      control_.done(Phase::map, *task) = 1;
+      slot.task_started_ns = 0;
     }
-    slot.map_bytes = arena.size();
   }
 
   void reduce_phase(unsigned index, WorkerSlot& slot) {
@@ -226,22 +302,23 @@ class ConcurrentJob {
     std::vector<std::string_view> sections(chunks_.size());
     ReduceOutput reduced;
     SharedArena& arena = reduce_arenas_[index];
-    for (;;) {
-      const std::uint32_t partition = control_.next_reduce_task().fetch_add(1);
-      if (partition >= partitions_) break;
-      slot.task = partition;
+    arena.resume_at(slot.reduce_bytes);
+    while (const auto partition = control_.take_task(partitions_)) {
+      start_task(slot, *partition);
       for (std::size_t t = 0; t < chunks_.size(); ++t) {
         const std::uint64_t* bounds = control_.partition_bounds(t);
-        sections[t] = map_outputs[control_.map_worker(t)].view().substr(bounds[partition],
-                                                                         bounds[partition + 1] - bounds[partition]);
+        sections[t] = map_outputs[control_.map_worker(t)].view().substr(bounds[*partition],
+                                                                          bounds[*partition + 1] - bounds[*partition]);
       }
       reduced.clear();
       reduce_partition(job_, sections, reduced);
       const std::string_view bytes = reduced.bytes();
       const std::uint64_t offset = arena.append(std::span(&bytes, 1));
-      control_.reduced(partition) = ReducedPartition{index, offset, bytes.size()};
+      control_.reduced(*partition) = ReducedPartition{index, offset, bytes.size()};
+      slot.reduce_bytes = arena.size();
+      control_.done(Phase::reduce, *partition) = 1;
+      slot.task_started_ns = 0;
     }
-    slot.reduce_bytes = arena.size();
   }
 
   // In the parent, after every worker replied: merge the sorted partitions.
@@ -257,59 +334,24 @@ class ConcurrentJob {
     write_merged(runs, out);
   }
 
-  std::string describe_task(const WorkerSlot& slot) const {
-    const std::uint32_t task = slot.task;
-    switch (slot.phase.load()) {
-      case Phase::map: {
-        if (task >= chunks_.size()) return "map phase";
-        const std::size_t begin = static_cast<std::size_t>(chunks_[task].data() - input_.data().data());
-        return "map task " + std::to_string(task + 1) + " of " + std::to_string(chunks_.size()) + " (bytes " +
-               std::to_string(begin) + "-" + std::to_string(begin + chunks_[task].size()) + " of " + input_.path() +
-               ")";
-      }
-      case Phase::reduce:
-        if (task >= partitions_) return "reduce phase";
-        return "reduce task " + std::to_string(task + 1) + " of " + std::to_string(partitions_) + " (partition " +
-               std::to_string(task) + ")";
-      default:
-        return "no task";
-    }
-  }
-
-  [[noreturn]] void fail(const WorkerPool::Failure& failure) {
-    WorkerSlot& slot = control_.slot(failure.worker);
-    const std::string worker = "worker " + std::to_string(failure.worker);
-    if (failure.reply == WorkerPool::kReplyError) {
-      const std::string message = std::string(slot.error, slot.error_length) + " (in " + worker + ")";
-      switch (slot.error_kind) {
-        case ErrorKind::user_code:
-          throw UserCodeError(message);
-        case ErrorKind::input:
-          throw InputError(message);
-        case ErrorKind::resource:
-          throw ResourceError(message);
-        default:
-          throw WorkerError(message);
-      }
-    }
-    throw WorkerError(worker + " (pid " + std::to_string(failure.pid) + ") " + failure.exit_text +
-                      " during " + describe_task(slot));
-  }
-
   ErasedJob& job_;
   const InputFile& input_;
+  EngineSettings settings_;
   unsigned workers_;
   std::vector<std::string_view> chunks_;
   std::size_t partitions_;
   ControlBlock control_;
   std::vector<SharedArena> map_arenas_;
   std::vector<SharedArena> reduce_arenas_;
+  std::vector<unsigned> map_attempts_;     // parent only
+  std::vector<unsigned> reduce_attempts_;  // parent only
+  unsigned idle_deaths_ = 0;               // parent only
 };
 
 }  // namespace
 
-void run_concurrent(ErasedJob& job, const InputFile& input, unsigned processes, Output& out) {
-  ConcurrentJob(job, input, processes).run(out);
+void run_concurrent(ErasedJob& job, const InputFile& input, const EngineSettings& settings, Output& out) {
+  ConcurrentJob(job, input, settings).run(out);
 }
 
 }  // namespace mapreduce::detail

@@ -14,8 +14,16 @@ namespace mapreduce::detail {
 // partition.
 void run_sequential(ErasedJob& job, const InputFile& input, Output& out);
 
-// A pool of `processes` forked workers sharing the input and the intermediate
-// data through memory (see concurrent_engine.cpp).
-void run_concurrent(ErasedJob& job, const InputFile& input, unsigned processes, Output& out);
+// How the concurrent engine runs: Options, checked.
+struct EngineSettings {
+  unsigned processes = 1;
+  unsigned max_attempts = 4;
+  double task_timeout = 0;
+  bool retry_exceptions = false;
+};
+
+// A pool of forked workers sharing the input and the intermediate data through
+// memory (see concurrent_engine.cpp).
+void run_concurrent(ErasedJob& job, const InputFile& input, const EngineSettings& settings, Output& out);
 
 }  // namespace mapreduce::detail

@@ -11,26 +11,50 @@
 
 #include "mapreduce/error.hpp"
 #include "system_error.hpp"
+#include "interruption.hpp"
 #include "unique_fd.hpp"
 
 namespace mapreduce::detail {
 
+namespace {
+
+std::int64_t modified_ns(const struct stat& status) {
+  return std::int64_t(status.st_mtim.tv_sec) * 1000000000 + status.st_mtim.tv_nsec;
+}
+
+}  // namespace
+
 InputFile::InputFile(std::string path) : path_(std::move(path)) {
-  UniqueFd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-  if (!fd) throw_errno<InputError>("cannot open input " + path_, errno);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+  fd_ = UniqueFd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!fd_) throw_errno<InputError>("cannot open input " + path_, errno);
   struct stat status;
-  if (::fstat(fd.get(), &status) != 0) throw_errno<InputError>("cannot stat input " + path_, errno);
+  if (::fstat(fd_.get(), &status) != 0) throw_errno<InputError>("cannot stat input " + path_, errno);
+  size_ = status.st_size;
+  modified_ns_ = modified_ns(status);
   if (S_ISDIR(status.st_mode)) throw InputError("input " + path_ + " is a directory, not a file");
   if (!S_ISREG(status.st_mode)) {
     throw InputError("input " + path_ + " is not a regular file (pipes, devices and sockets cannot be mapped)");
   }
   const auto size = static_cast<std::size_t>(status.st_size);
   if (size == 0) return;
-  void* address = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+  void* address = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd_.get(), 0);
   if (address == MAP_FAILED) throw_errno<InputError>("cannot map input " + path_, errno);
   region_ = MappedRegion(address, size);
+  register_input(address, size, path_.c_str());
   // The mappers read it front to back; ask for aggressive read-ahead.
   ::madvise(address, size, MADV_SEQUENTIAL);
+}
+
+InputFile::~InputFile() { unregister_input(); }
+
+void InputFile::check_unchanged() const {
+  struct stat status;
+  if (::fstat(fd_.get(), &status) != 0) throw_errno<InputError>("cannot stat input " + path_, errno);
+  if (status.st_size != size_ || modified_ns(status) != modified_ns_) {
+    throw InputError("input " + path_ + " changed while the job was reading it (" + std::to_string(size_) +
+                     " bytes when opened, " + std::to_string(status.st_size) + " now)");
+  }
 }
 
 void InputFile::release(std::string_view range) const {

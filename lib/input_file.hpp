@@ -3,7 +3,10 @@
 #include <string>
 #include <string_view>
 
+#include <cstdint>
+
 #include "mapped_region.hpp"
+#include "unique_fd.hpp"
 
 namespace mapreduce::detail {
 
@@ -14,9 +17,17 @@ class InputFile {
   // Opens and maps `path`. Throws InputError naming the path and the cause
   // (errno text, or "is a directory" / "is not a regular file").
   explicit InputFile(std::string path);
+  ~InputFile();
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
 
   const std::string& path() const { return path_; }
   std::string_view data() const { return region_.view(); }
+
+  // Throws InputError if the file's size or modification time is no longer
+  // what they were when it was mapped: its bytes may have changed under the
+  // job, and the output must not silently disagree with the file.
+  void check_unchanged() const;
 
   // Tells the kernel this process is done with the pages of `range` (a part
   // of data()): they leave its resident set but stay in the page cache, so a
@@ -26,6 +37,9 @@ class InputFile {
 
  private:
   std::string path_;
+  UniqueFd fd_;
+  std::int64_t size_ = 0;
+  std::int64_t modified_ns_ = 0;
   MappedRegion region_;
 };
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "mapreduce/detail/records.hpp"
+#include "interruption.hpp"
 #include "mapreduce/error.hpp"
 #include "system_error.hpp"
 
@@ -53,11 +54,15 @@ Output::Output(const Options& options) {
   file_ = UniqueFd(::mkstemp(pattern.data()));
   if (!file_) throw_errno<ResourceError>("cannot create a temporary file for output " + path_, errno);
   temp_path_ = pattern;
+  register_temporary_file(temp_path_.c_str());
   fd_ = file_.get();
 }
 
 Output::~Output() {
-  if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
+  if (!temp_path_.empty()) {
+    unregister_temporary_file();
+    ::unlink(temp_path_.c_str());
+  }
 }
 
 void Output::write(std::string_view bytes) {
@@ -86,6 +91,7 @@ void Output::flush() {
     const ssize_t written = ::write(fd_, p, left);
     if (written < 0) {
       if (errno == EINTR) continue;
+      if (errno == EPIPE && path_.empty()) throw OutputClosed("the reader of standard output went away");
       throw_errno<ResourceError>("cannot write output " + (path_.empty() ? std::string("to standard output") : path_),
                                  errno);
     }
@@ -109,6 +115,7 @@ void Output::commit() {
   if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
     throw_errno<ResourceError>("cannot rename the finished output into place at " + path_, errno);
   }
+  unregister_temporary_file();
   temp_path_.clear();
 }
 

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "mapreduce/detail/byte_buffer.hpp"
+#include "mapreduce/error.hpp"
 #include "mapreduce/options.hpp"
 #include "unique_fd.hpp"
 
@@ -37,6 +38,12 @@ class Output {
   std::string path_;       // the final path, for a file
   std::string temp_path_;  // its temporary, until commit
   std::string buffer_;
+};
+
+// The reader of the output pipe went away (`| head`): the job ends quietly.
+class OutputClosed : public ResourceError {
+ public:
+  using ResourceError::ResourceError;
 };
 
 // Writes the output lines of reduce records (key, line) from several runs, each

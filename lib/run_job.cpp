@@ -31,10 +31,21 @@ unsigned resolve_processes(unsigned requested) {
   return online == 0 ? 1 : (online > Options::kMaxProcesses ? Options::kMaxProcesses : online);
 }
 
+EngineSettings resolve_settings(const Options& options) {
+  if (options.max_attempts < 1) throw UsageError("max_attempts must be at least 1");
+  if (!(options.task_timeout >= 0)) throw UsageError("task_timeout must be 0 (no limit) or a positive number of seconds");
+  EngineSettings settings;
+  settings.processes = resolve_processes(options.processes);
+  settings.max_attempts = options.max_attempts;
+  settings.task_timeout = options.task_timeout;
+  settings.retry_exceptions = options.retry_exceptions;
+  return settings;
+}
+
 }  // namespace
 
 void run_job(ErasedJob& job, const std::string& input_path, const Options& options, EngineKind kind) {
-  const unsigned processes = kind == EngineKind::concurrent ? resolve_processes(options.processes) : 1;
+  const EngineSettings settings = kind == EngineKind::concurrent ? resolve_settings(options) : EngineSettings{};
   const InputFile input(input_path);
   Output out(options);
   call_user_code("setup()", [&] { job.setup(); });
@@ -42,7 +53,7 @@ void run_job(ErasedJob& job, const std::string& input_path, const Options& optio
     if (kind == EngineKind::sequential) {
       run_sequential(job, input, out);
     } else {
-      run_concurrent(job, input, processes, out);
+      run_concurrent(job, input, settings, out);
     }
   } catch (const std::bad_alloc&) {
     throw ResourceError("out of memory while running the job on " + input_path);

@@ -6,7 +6,9 @@
 
 #include <boost/program_options.hpp>
 
+#include "interruption.hpp"
 #include "mapreduce/error.hpp"
+#include "output.hpp"
 
 namespace mapreduce {
 namespace po = boost::program_options;
@@ -21,6 +23,9 @@ namespace {
 
 constexpr int kExitJobError = 1;
 constexpr int kExitUsageError = 2;
+// What a shell reports for a process that SIGPIPE ended: `| head` stopped
+// reading, which is not an error worth a message.
+constexpr int kExitOutputClosed = 128 + 13;
 
 std::string base_name(const std::string& path) {
   const auto slash = path.rfind('/');
@@ -46,6 +51,8 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   const std::string& program = impl_->program;
   std::string output;
   long processes = 0;
+  long max_attempts = Options{}.max_attempts;
+  double task_timeout = 0;
   std::string input;
   po::options_description general("Options");
   general.add_options()("help,h", "show this help and exit")(
@@ -53,7 +60,11 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
       "write the output to FILE (atomically: replaced only when the job succeeds) instead of standard output")(
       "processes,p", po::value<long>(&processes)->value_name("N"),
       "number of worker processes (default: the number of online CPUs)")(
-      "sequential", "run in this process with the sequential engine (same output)");
+      "sequential", "run in this process with the sequential engine (same output)")(
+      "max-attempts", po::value<long>(&max_attempts)->value_name("N"),
+      "run a task at most N times when its worker dies (default: 4)")(
+      "task-timeout", po::value<double>(&task_timeout)->value_name("SECONDS"),
+      "kill a task that runs longer than SECONDS and treat it as a crash (default: no limit)");
   po::options_description hidden;
   hidden.add_options()("input", po::value<std::string>(&input));
   po::positional_options_description positional;
@@ -87,14 +98,24 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
                        std::to_string(processes));
   }
 
+  if (max_attempts < 1 || max_attempts > 100) {
+    return usage_error("--max-attempts must be between 1 and 100, not " + std::to_string(max_attempts));
+  }
+  if (!(task_timeout >= 0)) return usage_error("--task-timeout must be 0 (no limit) or a positive number of seconds");
+
   Options options;
   options.output = output;
+  options.max_attempts = static_cast<unsigned>(max_attempts);
+  options.task_timeout = task_timeout;
   options.processes = static_cast<unsigned>(processes);
   options.sequential = values.count("sequential") > 0;
+  detail::install_interruption_handlers(program);
   try {
     job(input, options);
   } catch (const UsageError& e) {
     return usage_error(e.what());
+  } catch (const detail::OutputClosed&) {
+    return kExitOutputClosed;
   } catch (const std::exception& e) {
     std::cout.flush();
     std::cerr << program << ": error: " << e.what() << '\n';

@@ -35,6 +35,7 @@ void run_sequential(ErasedJob& job, const InputFile& input, Output& out) {
   } catch (const ReduceFailure& failure) {
     throw UserCodeError(describe(failure));
   }
+  input.check_unchanged();
   const std::string_view run = reduced.bytes();
   write_merged(std::span(&run, 1), out);
 }

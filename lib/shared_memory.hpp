@@ -31,6 +31,10 @@ class SharedArena {
   // The end of what this process appended.
   std::uint64_t size() const { return size_; }
 
+  // Appends from `offset` on: a replacement worker continues after what its
+  // predecessor committed, overwriting whatever it left half-written.
+  void resume_at(std::uint64_t offset) { size_ = offset; }
+
   // A read-only mapping of the first `size` bytes (which some process wrote).
   MappedRegion map(std::uint64_t size) const;
 

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "interruption.hpp"
 #include "mapreduce/error.hpp"
 #include "system_error.hpp"
 
@@ -31,6 +32,7 @@ void sleep_one_millisecond() {
   // Die with the parent. The parent may have died before prctl took effect, so
   // check that we were not already handed to another process.
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(1);
+  reset_interruption_in_worker();
   int status = 0;
   try {
     body(index, channel);
@@ -55,36 +57,40 @@ std::string describe_wait_status(int status) {
   return "stopped with wait status " + std::to_string(status);
 }
 
-WorkerPool::WorkerPool(unsigned count, const WorkerMain& body) {
-  workers_.reserve(count);
-  const pid_t parent = ::getpid();
-  for (unsigned i = 0; i < count; ++i) {
-    int ends[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) {
-      const int error = errno;
-      kill_all();
-      throw_errno<ResourceError>("cannot create a channel for worker " + std::to_string(i), error);
-    }
-    UniqueFd parent_end(ends[0]);
-    UniqueFd worker_end(ends[1]);
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-      const int error = errno;
-      kill_all();
-      throw_errno<ResourceError>("cannot fork worker " + std::to_string(i) + " of " + std::to_string(count), error);
-    }
-    if (pid == 0) {
-      // The other workers' channels must close when the parent dies, so this
-      // worker must not hold their parent ends.
-      for (Worker& other : workers_) ::close(other.channel.release());
-      ::close(parent_end.release());
-      run_worker(i, worker_end.release(), parent, body);
-    }
-    workers_.push_back(Worker{pid, std::move(parent_end)});
+WorkerPool::WorkerPool(unsigned count, WorkerMain body) : body_(std::move(body)), parent_(::getpid()) {
+  workers_.resize(count);
+  try {
+    for (unsigned i = 0; i < count; ++i) fork_worker(i);
+  } catch (...) {
+    kill_all();
+    throw;
   }
 }
 
 WorkerPool::~WorkerPool() { kill_all(); }
+
+void WorkerPool::fork_worker(unsigned index) {
+  int ends[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) {
+    throw_errno<ResourceError>("cannot create a channel for worker " + std::to_string(index), errno);
+  }
+  UniqueFd parent_end(ends[0]);
+  UniqueFd worker_end(ends[1]);
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    throw_errno<ResourceError>(
+        "cannot fork worker " + std::to_string(index) + " of " + std::to_string(workers_.size()), errno);
+  }
+  if (pid == 0) {
+    // The other workers' channels must close when the parent dies, so this
+    // worker must not hold their parent ends.
+    for (Worker& other : workers_) ::close(other.channel.release());
+    ::close(parent_end.release());
+    run_worker(index, worker_end.release(), parent_, body_);
+  }
+  register_worker(pid);
+  workers_[index] = Worker{pid, std::move(parent_end)};
+}
 
 void WorkerPool::kill_all() {
   for (Worker& worker : workers_) {
@@ -92,16 +98,13 @@ void WorkerPool::kill_all() {
   }
 }
 
-std::string WorkerPool::reap(Worker& worker, bool kill_first) {
+int WorkerPool::reap(Worker& worker, bool kill_first) {
   if (kill_first) ::kill(worker.pid, SIGKILL);
   int status = 0;
   for (int waited = 0;; ++waited) {
     const pid_t done = ::waitpid(worker.pid, &status, kill_first ? 0 : WNOHANG);
     if (done == worker.pid) break;
-    if (done < 0 && errno != EINTR) {
-      worker.pid = -1;
-      return "could not be waited for: " + errno_text(errno);
-    }
+    if (done < 0 && errno != EINTR) break;
     if (done == 0) {
       if (waited >= kExitGraceMilliseconds) {
         ::kill(worker.pid, SIGKILL);
@@ -111,66 +114,67 @@ std::string WorkerPool::reap(Worker& worker, bool kill_first) {
       }
     }
   }
+  unregister_worker(worker.pid);
   worker.pid = -1;
   worker.channel.reset();
-  return describe_wait_status(status);
+  return status;
 }
 
-std::optional<WorkerPool::Failure> WorkerPool::run_phase(char command) {
-  std::vector<pollfd> waiting;
-  std::vector<unsigned> owner;
-  for (unsigned i = 0; i < workers_.size(); ++i) {
-    if (::send(workers_[i].channel.get(), &command, 1, MSG_NOSIGNAL) != 1) {
-      {
-        const pid_t pid = workers_[i].pid;
-        return Failure{i, pid, 0, reap(workers_[i], false)};
-      }
-    }
-    waiting.push_back(pollfd{workers_[i].channel.get(), POLLIN, 0});
-    owner.push_back(i);
-  }
-  while (!waiting.empty()) {
-    if (::poll(waiting.data(), waiting.size(), -1) < 0) {
+void WorkerPool::send(unsigned worker, char command) {
+  if (workers_[worker].pid > 0) ::send(workers_[worker].channel.get(), &command, 1, MSG_NOSIGNAL);
+}
+
+WorkerPool::Event WorkerPool::wait(const std::vector<unsigned>& watched, int timeout_ms) {
+  std::vector<pollfd> fds;
+  fds.reserve(watched.size());
+  for (unsigned w : watched) fds.push_back(pollfd{workers_[w].channel.get(), POLLIN, 0});
+  for (;;) {
+    const int ready = ::poll(fds.data(), fds.size(), timeout_ms);
+    if (ready < 0) {
       if (errno == EINTR) continue;
       throw_errno<ResourceError>("cannot wait for the workers", errno);
     }
-    for (std::size_t k = 0; k < waiting.size();) {
-      if (waiting[k].revents == 0) {
-        ++k;
-        continue;
-      }
-      const unsigned i = owner[k];
+    if (ready == 0) return Event{};
+    for (std::size_t k = 0; k < fds.size(); ++k) {
+      if (fds[k].revents == 0) continue;
+      Event event;
+      event.worker = watched[k];
+      Worker& worker = workers_[event.worker];
+      event.pid = worker.pid;
       char reply = 0;
-      const ssize_t got = ::recv(waiting[k].fd, &reply, 1, 0);
-      if (got < 0 && errno == EINTR) continue;
-      if (got != 1) {
-        const pid_t pid = workers_[i].pid;
-        return Failure{i, pid, 0, reap(workers_[i], false)};
+      const ssize_t got = ::recv(fds[k].fd, &reply, 1, 0);
+      if (got < 0 && errno == EINTR) break;
+      if (got == 1) {
+        event.kind = Event::Kind::reply;
+        event.reply = reply;
+        return event;
       }
-      if (reply != kReplyDone) return Failure{i, workers_[i].pid, reply, {}};
-      waiting.erase(waiting.begin() + static_cast<std::ptrdiff_t>(k));
-      owner.erase(owner.begin() + static_cast<std::ptrdiff_t>(k));
+      const int status = reap(worker, false);
+      event.kind = Event::Kind::death;
+      event.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+      event.exit_text = describe_wait_status(status);
+      return event;
     }
   }
-  return std::nullopt;
 }
 
-std::optional<WorkerPool::Failure> WorkerPool::shut_down() {
+void WorkerPool::kill(unsigned worker) {
+  if (workers_[worker].pid > 0) ::kill(workers_[worker].pid, SIGKILL);
+}
+
+void WorkerPool::kill_and_reap(unsigned worker) {
+  if (workers_[worker].pid > 0) reap(workers_[worker], true);
+}
+
+void WorkerPool::replace(unsigned worker) { fork_worker(worker); }
+
+void WorkerPool::shut_down() {
+  for (unsigned i = 0; i < workers_.size(); ++i) send(i, kCommandQuit);
+  // A worker that dies now has finished its work; its exit status no longer
+  // matters.
   for (Worker& worker : workers_) {
-    ::send(worker.channel.get(), &kCommandQuit, 1, MSG_NOSIGNAL);
+    if (worker.pid > 0) reap(worker, false);
   }
-  std::optional<Failure> failure;
-  for (unsigned i = 0; i < workers_.size(); ++i) {
-    int status = 0;
-    while (::waitpid(workers_[i].pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (!failure && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-      failure = Failure{i, workers_[i].pid, 0, describe_wait_status(status)};
-    }
-    workers_[i].pid = -1;
-    workers_[i].channel.reset();
-  }
-  return failure;
 }
 
 char WorkerPool::receive_command(int channel) {

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <string_view>
+
+namespace mapreduce::detail {
+
+// What an interrupted job must not leave behind, recorded where a signal
+// handler can reach it without locks or allocation: the worker processes, the
+// output's temporary file, and the input mapping. Runner programs install the
+// handlers (install_interruption_handlers); library users who do not still get
+// workers that die with their parent (PR_SET_PDEATHSIG) and memory that is
+// freed with the last process holding it.
+void register_worker(pid_t pid);
+void unregister_worker(pid_t pid);
+void register_temporary_file(const char* path);
+void unregister_temporary_file();
+void register_input(const void* begin, std::size_t size, const char* path);
+void unregister_input();
+
+// In a freshly forked worker: forget the parent's registrations (a worker
+// must never kill its siblings), ignore SIGINT (the parent, which gets it too,
+// decides) and take the default action for SIGTERM and SIGBUS (the parent
+// reports a worker's death).
+void reset_interruption_in_worker();
+
+// SIGINT and SIGTERM: kill the registered workers, remove the temporary file,
+// print "PROGRAM: interrupted", and die of the same signal (exit status 130 or
+// 143). SIGBUS inside the input mapping (the file shrank while mapped): the
+// same clean-up, "PROGRAM: error: input PATH changed while the job was reading
+// it", exit status 1.
+void install_interruption_handlers(std::string_view program);
+
+}  // namespace mapreduce::detail
