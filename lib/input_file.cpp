@@ -52,8 +52,11 @@ void InputFile::check_unchanged() const {
   struct stat status;
   if (::fstat(fd_.get(), &status) != 0) throw_errno<InputError>("cannot stat input " + path_, errno);
   if (status.st_size != size_ || modified_ns(status) != modified_ns_) {
-    throw InputError("input " + path_ + " changed while the job was reading it (" + std::to_string(size_) +
-                     " bytes when opened, " + std::to_string(status.st_size) + " now)");
+    throw InputError("input " + path_ + " changed while the job was reading it (" +
+                     (status.st_size == size_ ? std::string("it was modified")
+                                              : std::to_string(size_) + " bytes when opened, " +
+                                                    std::to_string(status.st_size) + " now") +
+                     ")");
   }
 }
 
