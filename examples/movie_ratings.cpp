@@ -21,6 +21,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include <boost/json.hpp>
 
@@ -61,7 +62,10 @@ double number_field(const boost::json::object& object, const char* name) {
   return value.to_number<double>();
 }
 
+// movies.txt beside the (first) ratings file; in the current directory when
+// the ratings come from standard input.
 std::string default_catalogue(const std::string& ratings) {
+  if (ratings == "-") return "movies.txt";
   const auto slash = ratings.rfind('/');
   return (slash == std::string::npos ? std::string() : ratings.substr(0, slash + 1)) + "movies.txt";
 }
@@ -70,9 +74,9 @@ std::string default_catalogue(const std::string& ratings) {
 
 class MovieRatings final : public mapreduce::MapReduceConcurrent<MovieRatings, std::int64_t, double> {
  public:
-  MovieRatings(const std::string& ratings, const mapreduce::Options& options, std::string catalogue)
+  MovieRatings(const std::vector<std::string>& ratings, const mapreduce::Options& options, std::string catalogue)
       : MapReduceConcurrent(ratings, options),
-        catalogue_(catalogue.empty() ? default_catalogue(ratings) : std::move(catalogue)) {}
+        catalogue_(catalogue.empty() ? default_catalogue(ratings.front()) : std::move(catalogue)) {}
 
   // Loads the catalogue; the workers inherit it.
   void setup() {
@@ -133,7 +137,7 @@ int main(int argc, char** argv) {
                     "the movie catalogue, JSON lines {\"id\": 1, \"name\": \"...\"} "
                     "(default: movies.txt beside RATINGS)",
                     catalogue);
-  return runner.run(argc, argv, [&](const std::string& ratings, const mapreduce::Options& options) {
+  return runner.run(argc, argv, [&](const std::vector<std::string>& ratings, const mapreduce::Options& options) {
     MovieRatings job(ratings, options, catalogue);
     job.run();
   });

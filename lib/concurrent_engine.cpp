@@ -7,7 +7,7 @@
 // Tasks are handed out through an atomic counter in shared memory, several per
 // worker, so that a slow range or a heavy partition does not leave the other
 // workers idle. The map tasks are those of the sequential engine
-// (map_task_count). Map task t's output lives in the arena of the worker slot
+// (InputSet). Map task t's output lives in the arena of the worker slot
 // that ran it, partition by partition; the control block records where.
 // Because reduce reads the map tasks in input order, every key's values arrive
 // in input order, whatever the number of processes: the output is the
@@ -16,6 +16,10 @@
 // A worker that dies (or overruns the task timeout) is replaced by a fresh one
 // in its slot, which continues the slot's arenas after the last committed
 // task; the task it was running is queued again, up to max_attempts runs.
+//
+// What user code and the engine count during a task is appended to the task's
+// output in the arena, and so reaches the parent with it: only from task
+// attempts that succeeded.
 #include <dirent.h>
 
 #include <algorithm>
@@ -27,12 +31,12 @@
 #include <iostream>
 #include <vector>
 
-#include "chunking.hpp"
 #include "control_block.hpp"
 #include "engines.hpp"
 #include "mapreduce/error.hpp"
 #include "reduce.hpp"
 #include "shared_memory.hpp"
+#include "task_counters.hpp"
 #include "user_code_failure.hpp"
 #include "worker_pool.hpp"
 
@@ -44,12 +48,6 @@ namespace {
 constexpr unsigned kPartitionsPerProcess = 4;
 constexpr char kCommandMap = 'M';
 constexpr char kCommandReduce = 'R';
-
-std::int64_t monotonic_ns() {
-  timespec now;
-  ::clock_gettime(CLOCK_MONOTONIC, &now);
-  return std::int64_t(now.tv_sec) * 1000000000 + now.tv_nsec;
-}
 
 std::string seconds_text(double seconds) {
   char text[32];
@@ -76,15 +74,18 @@ void require_single_thread() {
 // Everything a worker needs, set up before the fork and inherited.
 class ConcurrentJob {
  public:
-  ConcurrentJob(ErasedJob& job, const InputFile& input, const EngineSettings& settings)
+  ConcurrentJob(ErasedJob& job, const InputSet& input, const EngineSettings& settings, Counters& counters,
+                JobClock& clock)
       : job_(job),
         input_(input),
         settings_(settings),
+        counters_(counters),
+        clock_(clock),
         workers_(settings.processes),
-        chunks_(split_into_chunks(input.data(), map_task_count(input.data().size()))),
+        map_tasks_(input.tasks().size()),
         partitions_(std::size_t(workers_) * kPartitionsPerProcess),
-        control_(workers_, chunks_.size(), partitions_, settings.max_attempts),
-        map_attempts_(chunks_.size(), 0),
+        control_(workers_, map_tasks_, partitions_, settings.max_attempts),
+        map_attempts_(map_tasks_, 0),
         reduce_attempts_(partitions_, 0) {
     map_arenas_.reserve(workers_);
     reduce_arenas_.reserve(workers_);
@@ -100,15 +101,27 @@ class ConcurrentJob {
     std::cerr.flush();
     std::fflush(nullptr);
     WorkerPool pool(workers_, [this](unsigned index, int channel) { serve(index, channel); });
+    clock_.start_phase("map", input_.stored_bytes());
     run_phase(pool, Phase::map);
+    clock_.start_phase("reduce", partitions_);
     run_phase(pool, Phase::reduce);
     pool.shut_down();
     input_.check_unchanged();
+    clock_.start_phase("output", 0);
     merge(out);
   }
 
  private:
-  std::size_t task_count(Phase phase) const { return phase == Phase::map ? chunks_.size() : partitions_; }
+  std::size_t task_count(Phase phase) const { return phase == Phase::map ? map_tasks_ : partitions_; }
+
+  // In the parent: how far the phase is, for the progress line.
+  void show_progress(Phase phase) {
+    std::uint64_t done = 0;
+    for (std::size_t t = 0; t < task_count(phase); ++t) {
+      if (control_.done(phase, t) != 0) done += phase == Phase::map ? input_.tasks()[t].bytes.size() : 1;
+    }
+    clock_.set_done(done);
+  }
 
   // In the parent: one phase, from handing out its tasks to every worker's
   // reply, replacing workers that die.
@@ -121,10 +134,12 @@ class ConcurrentJob {
       pool.send(w, command);
     }
     std::vector<bool> timed_out(workers_, false);
-    const int poll_ms = settings_.task_timeout > 0 ? std::clamp(int(settings_.task_timeout * 250), 1, 100) : -1;
+    int poll_ms = settings_.task_timeout > 0 ? std::clamp(int(settings_.task_timeout * 250), 1, 100) : -1;
+    if (settings_.show_progress && (poll_ms < 0 || poll_ms > 200)) poll_ms = 200;
     while (!pending.empty()) {
       const WorkerPool::Event event = pool.wait(pending, poll_ms);
       const unsigned w = event.worker;
+      if (settings_.show_progress) show_progress(phase);
       switch (event.kind) {
         case WorkerPool::Event::Kind::timeout:
           kill_overdue(pool, pending, timed_out);
@@ -138,10 +153,12 @@ class ConcurrentJob {
             throw_reported_error(w);
           }
           pool.kill_and_reap(w);
+          ++counters_(kEngineCounters, "failed task attempts");
           recover(phase, w, "failed: " + reported_error(w), event.pid);
           break;
         case WorkerPool::Event::Kind::death:
           if (event.signal == SIGBUS) input_.check_unchanged();
+          ++counters_(kEngineCounters, "failed task attempts");
           recover(phase, w,
                   event.exit_text + (timed_out[w] ? " after running a task for over " +
                                                         seconds_text(settings_.task_timeout) + " s (the task timeout)"
@@ -217,9 +234,8 @@ class ConcurrentJob {
 
   std::string describe_task(Phase phase, std::uint32_t task) const {
     if (phase == Phase::map) {
-      const std::size_t begin = static_cast<std::size_t>(chunks_[task].data() - input_.data().data());
-      return "map task " + std::to_string(task + 1) + " of " + std::to_string(chunks_.size()) + " (bytes " +
-             std::to_string(begin) + "-" + std::to_string(begin + chunks_[task].size()) + " of " + input_.path() + ")";
+      return "map task " + std::to_string(task + 1) + " of " + std::to_string(map_tasks_) + " (" +
+             input_.describe(task) + ")";
     }
     return "reduce task " + std::to_string(task + 1) + " of " + std::to_string(partitions_) + " (partition " +
            std::to_string(task) + ")";
@@ -240,8 +256,8 @@ class ConcurrentJob {
         slot.phase = Phase::idle;
         WorkerPool::send_reply(channel, WorkerPool::kReplyDone);
         continue;
-      } catch (const MapFailure& failure) {
-        report(slot, ErrorKind::user_code, describe(failure, input_));
+      } catch (const UserCodeError& e) {
+        report(slot, ErrorKind::user_code, e.what());
       } catch (const ReduceFailure& failure) {
         report(slot, ErrorKind::user_code, describe(failure));
       } catch (const InputError& e) {
@@ -271,22 +287,26 @@ class ConcurrentJob {
   void map_phase(unsigned index, WorkerSlot& slot) {
     slot.phase = Phase::map;
     MapOutput mapped(partitions_);
-    std::vector<std::string_view> pieces(partitions_);
+    std::vector<std::string_view> pieces(partitions_ + 1);
     SharedArena& arena = map_arenas_[index];
     arena.resume_at(slot.map_bytes);
-    while (const auto task = control_.take_task(chunks_.size())) {
+    while (const auto task = control_.take_task(map_tasks_)) {
       start_task(slot, *task);
       mapped.clear();
-      job_.map_lines(chunks_[*task], mapped);
-      input_.release(chunks_[*task]);
+      const Counters before = counters_;
+      const std::uint64_t bytes = input_.map(job_, *task, mapped);
+      count_map_task(counters_, mapped, bytes, job_.has_combiner());
+      const std::string counted = counters_.since(before).serialize();
+      // The partitions, then what the task counted.
       for (std::size_t p = 0; p < partitions_; ++p) pieces[p] = mapped.partition(p);
+      pieces[partitions_] = counted;
       std::uint64_t offset = arena.append(pieces);
       std::uint64_t* bounds = control_.partition_bounds(*task);
-      for (std::size_t p = 0; p < partitions_; ++p) {
+      for (std::size_t p = 0; p <= partitions_; ++p) {
         bounds[p] = offset;
         offset += pieces[p].size();
       }
-      bounds[partitions_] = offset;
+      bounds[partitions_ + 1] = offset;
       control_.map_worker(*task) = index;
       slot.map_bytes = arena.size();
       control_.done(Phase::map, *task) = 1;
@@ -299,30 +319,44 @@ class ConcurrentJob {
     std::vector<MappedRegion> map_outputs;
     map_outputs.reserve(workers_);
     for (unsigned w = 0; w < workers_; ++w) map_outputs.push_back(map_arenas_[w].map(control_.slot(w).map_bytes));
-    std::vector<std::string_view> sections(chunks_.size());
+    std::vector<std::string_view> sections(map_tasks_);
     ReduceOutput reduced;
     SharedArena& arena = reduce_arenas_[index];
     arena.resume_at(slot.reduce_bytes);
     while (const auto partition = control_.take_task(partitions_)) {
       start_task(slot, *partition);
-      for (std::size_t t = 0; t < chunks_.size(); ++t) {
+      for (std::size_t t = 0; t < map_tasks_; ++t) {
         const std::uint64_t* bounds = control_.partition_bounds(t);
         sections[t] = map_outputs[control_.map_worker(t)].view().substr(bounds[*partition],
                                                                           bounds[*partition + 1] - bounds[*partition]);
       }
       reduced.clear();
+      const Counters before = counters_;
       reduce_partition(job_, sections, reduced);
-      const std::string_view bytes = reduced.bytes();
-      const std::uint64_t offset = arena.append(std::span(&bytes, 1));
-      control_.reduced(*partition) = ReducedPartition{index, offset, bytes.size()};
+      count_reduce_task(counters_, reduced);
+      const std::string counted = counters_.since(before).serialize();
+      // The reduced records, then what the task counted.
+      const std::string_view pieces[2] = {reduced.bytes(), counted};
+      const std::uint64_t offset = arena.append(pieces);
+      control_.reduced(*partition) = ReducedPartition{index, offset, pieces[0].size(), pieces[1].size()};
       slot.reduce_bytes = arena.size();
       control_.done(Phase::reduce, *partition) = 1;
       slot.task_started_ns = 0;
     }
   }
 
-  // In the parent, after every worker replied: merge the sorted partitions.
+  // In the parent, after every worker replied: sum what the tasks counted and
+  // hand on the sorted partitions.
   void merge(Output& out) {
+    std::vector<MappedRegion> map_outputs;
+    map_outputs.reserve(workers_);
+    for (unsigned w = 0; w < workers_; ++w) map_outputs.push_back(map_arenas_[w].map(control_.slot(w).map_bytes));
+    for (std::size_t t = 0; t < map_tasks_; ++t) {
+      const std::uint64_t* bounds = control_.partition_bounds(t);
+      counters_.add_serialized(map_outputs[control_.map_worker(t)].view().substr(
+          bounds[partitions_], bounds[partitions_ + 1] - bounds[partitions_]));
+    }
+    map_outputs.clear();
     std::vector<MappedRegion> outputs;
     outputs.reserve(workers_);
     for (unsigned w = 0; w < workers_; ++w) outputs.push_back(reduce_arenas_[w].map(control_.slot(w).reduce_bytes));
@@ -330,15 +364,18 @@ class ConcurrentJob {
     for (std::size_t p = 0; p < partitions_; ++p) {
       const ReducedPartition& r = control_.reduced(p);
       runs[p] = outputs[r.worker].view().substr(r.offset, r.length);
+      counters_.add_serialized(outputs[r.worker].view().substr(r.offset + r.length, r.counters_length));
     }
-    write_merged(runs, out);
+    out.write_partitions(runs);
   }
 
   ErasedJob& job_;
-  const InputFile& input_;
+  const InputSet& input_;
   EngineSettings settings_;
+  Counters& counters_;  // in a worker, its own copy
+  JobClock& clock_;     // parent only
   unsigned workers_;
-  std::vector<std::string_view> chunks_;
+  std::size_t map_tasks_;
   std::size_t partitions_;
   ControlBlock control_;
   std::vector<SharedArena> map_arenas_;
@@ -350,8 +387,9 @@ class ConcurrentJob {
 
 }  // namespace
 
-void run_concurrent(ErasedJob& job, const InputFile& input, const EngineSettings& settings, Output& out) {
-  ConcurrentJob(job, input, settings).run(out);
+void run_concurrent(ErasedJob& job, const InputSet& input, const EngineSettings& settings, Counters& counters,
+                    JobClock& clock, Output& out) {
+  ConcurrentJob(job, input, settings, counters, clock).run(out);
 }
 
 }  // namespace mapreduce::detail

@@ -20,7 +20,7 @@ ControlBlock::ControlBlock(unsigned workers, std::size_t map_tasks, std::size_t 
   map_done_ = reserve(map_tasks * sizeof(std::atomic<std::uint32_t>));
   reduce_done_ = reserve(partitions * sizeof(std::atomic<std::uint32_t>));
   map_workers_ = reserve(map_tasks * sizeof(std::uint32_t));
-  bounds_ = reserve(map_tasks * (partitions + 1) * sizeof(std::uint64_t));
+  bounds_ = reserve(map_tasks * (partitions + 2) * sizeof(std::uint64_t));
   reduced_ = reserve(partitions * sizeof(ReducedPartition));
   retries_ = reserve(retry_capacity_ * sizeof(std::uint32_t));
   block_.emplace(size);

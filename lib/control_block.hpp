@@ -31,11 +31,14 @@ struct WorkerSlot {
   char error[kErrorCapacity];
 };
 
-// Where reduce task p left its output: in the reduce arena of slot `worker`.
+// Where reduce task p left its output: in the reduce arena of slot `worker`,
+// `length` bytes of records from `offset`, then `counters_length` bytes of
+// what the task counted.
 struct ReducedPartition {
   std::uint32_t worker;
   std::uint64_t offset;
   std::uint64_t length;
+  std::uint64_t counters_length;
 };
 
 // The engine's shared state, in one block of anonymous shared memory mapped
@@ -61,8 +64,9 @@ class ControlBlock {
   }
   // The slot whose arena holds map task t's output.
   std::uint32_t& map_worker(std::size_t task) { return at<std::uint32_t>(map_workers_)[task]; }
-  // partition_bounds(t)[p] .. [p + 1]: partition p of map task t in that arena.
-  std::uint64_t* partition_bounds(std::size_t task) { return at<std::uint64_t>(bounds_) + task * (partitions_ + 1); }
+  // partition_bounds(t)[p] .. [p + 1]: partition p of map task t in that
+  // arena; [partitions] .. [partitions + 1]: what the task counted.
+  std::uint64_t* partition_bounds(std::size_t task) { return at<std::uint64_t>(bounds_) + task * (partitions_ + 2); }
   ReducedPartition& reduced(std::size_t partition) { return at<ReducedPartition>(reduced_)[partition]; }
 
  private:

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <vector>
 
 #include "mapreduce/error.hpp"
 #include "system_error.hpp"
@@ -28,6 +29,47 @@ InputFile::InputFile(std::string path) : path_(std::move(path)) {
   // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
   fd_ = UniqueFd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (!fd_) throw_errno<InputError>("cannot open input " + path_, errno);
+  map();
+}
+
+InputFile::InputFile(std::string path, UniqueFd fd) : path_(std::move(path)), fd_(std::move(fd)) { map(); }
+
+std::unique_ptr<InputFile> InputFile::standard_input() {
+  const char* const name = "standard input";
+  struct stat status;
+  if (::fstat(STDIN_FILENO, &status) != 0) throw_errno<InputError>(std::string("cannot read ") + name, errno);
+  if (S_ISREG(status.st_mode)) {
+    // A redirected file: map it from the start, wherever the offset is.
+    UniqueFd fd(::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0));
+    if (!fd) throw_errno<ResourceError>(std::string("cannot duplicate ") + name, errno);
+    return std::unique_ptr<InputFile>(new InputFile(name, std::move(fd)));
+  }
+  UniqueFd spool(::memfd_create("mapreduce-stdin", MFD_CLOEXEC));
+  if (!spool) throw_errno<ResourceError>("cannot create shared memory (memfd) to hold standard input", errno);
+  std::vector<char> buffer(std::size_t(1) << 20);
+  std::uint64_t total = 0;
+  for (;;) {
+    const ssize_t got = ::read(STDIN_FILENO, buffer.data(), buffer.size());
+    if (got == 0) break;
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      throw_errno<InputError>(std::string("cannot read ") + name, errno);
+    }
+    for (ssize_t written = 0; written < got;) {
+      const ssize_t n = ::write(spool.get(), buffer.data() + written, static_cast<std::size_t>(got - written));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw_errno<ResourceError>("cannot hold standard input in memory (" + std::to_string(total) + " bytes read)",
+                                   errno);
+      }
+      written += n;
+      total += static_cast<std::uint64_t>(n);
+    }
+  }
+  return std::unique_ptr<InputFile>(new InputFile(name, std::move(spool)));
+}
+
+void InputFile::map() {
   struct stat status;
   if (::fstat(fd_.get(), &status) != 0) throw_errno<InputError>("cannot stat input " + path_, errno);
   size_ = status.st_size;
@@ -42,11 +84,14 @@ InputFile::InputFile(std::string path) : path_(std::move(path)) {
   if (address == MAP_FAILED) throw_errno<InputError>("cannot map input " + path_, errno);
   region_ = MappedRegion(address, size);
   register_input(address, size, path_.c_str());
+  registered_ = true;
   // The mappers read it front to back; ask for aggressive read-ahead.
   ::madvise(address, size, MADV_SEQUENTIAL);
 }
 
-InputFile::~InputFile() { unregister_input(); }
+InputFile::~InputFile() {
+  if (registered_) unregister_input(region_.data());
+}
 
 void InputFile::check_unchanged() const {
   struct stat status;

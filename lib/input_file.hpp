@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -10,13 +11,19 @@
 
 namespace mapreduce::detail {
 
-// The job's input: a regular file mapped read-only into memory. The mapping is
+// One input: a regular file mapped read-only into memory. The mapping is
 // inherited by forked workers, so they read the same pages without copying.
 class InputFile {
  public:
   // Opens and maps `path`. Throws InputError naming the path and the cause
   // (errno text, or "is a directory" / "is not a regular file").
   explicit InputFile(std::string path);
+
+  // Standard input, named "standard input" in messages: mapped in place when
+  // it is a regular file, otherwise (a pipe, a terminal) read to its end
+  // into private shared memory first, since only a file can be mapped.
+  // Throws InputError or ResourceError.
+  static std::unique_ptr<InputFile> standard_input();
   ~InputFile();
   InputFile(const InputFile&) = delete;
   InputFile& operator=(const InputFile&) = delete;
@@ -36,11 +43,15 @@ class InputFile {
   void release(std::string_view range) const;
 
  private:
+  InputFile(std::string path, UniqueFd fd);
+  void map();
+
   std::string path_;
   UniqueFd fd_;
   std::int64_t size_ = 0;
   std::int64_t modified_ns_ = 0;
   MappedRegion region_;
+  bool registered_ = false;  // with the SIGBUS handler
 };
 
 // The 1-based number of the line of `text` that starts at `line_begin`.

@@ -15,9 +15,15 @@ namespace mapreduce::detail {
 void register_worker(pid_t pid);
 void unregister_worker(pid_t pid);
 void register_temporary_file(const char* path);
+// A temporary output directory holding part-00000 ... part-(parts - 1).
+void register_temporary_directory(const char* path);
+void set_temporary_directory_parts(std::size_t parts);
 void unregister_temporary_file();
+// Up to kMaxRegisteredInputs mappings at once; `path` must outlive the
+// registration.
 void register_input(const void* begin, std::size_t size, const char* path);
-void unregister_input();
+void unregister_input(const void* begin);
+constexpr std::size_t kMaxRegisteredInputs = 1024;
 
 // In a freshly forked worker: forget the parent's registrations (a worker
 // must never kill its siblings), ignore SIGINT (the parent, which gets it too,

@@ -1,13 +1,16 @@
 #include "output.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <queue>
+#include <random>
 #include <vector>
 
 #include "mapreduce/detail/records.hpp"
@@ -32,6 +35,25 @@ std::string base_name_of(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// ".NAME.tmp-XXXXXX" in the directory of `path`, for mkstemp and mkdtemp.
+std::string temporary_pattern(const std::string& path) {
+  return directory_of(path) + "/." + base_name_of(path) + ".tmp-XXXXXX";
+}
+
+bool directory_is_empty(const std::string& path) {
+  DIR* dir = ::opendir(path.c_str());
+  if (dir == nullptr) throw_errno<ResourceError>("cannot read output directory " + path, errno);
+  bool empty = true;
+  while (const dirent* entry = ::readdir(dir)) {
+    if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0) {
+      empty = false;
+      break;
+    }
+  }
+  ::closedir(dir);
+  return empty;
+}
+
 }  // namespace
 
 Output::Output(const Options& options) {
@@ -40,28 +62,145 @@ Output::Output(const Options& options) {
     stream_ = options.output_stream;
     return;
   }
-  if (options.output.empty()) {
-    // User code may have printed through stdio or iostreams; keep the order.
-    std::cout.flush();
-    std::fflush(stdout);
-    fd_ = STDOUT_FILENO;
+  if (!options.output.empty()) {
+    path_ = options.output;
+    // An unnamed file in the output's directory (O_TMPFILE): if this process
+    // is killed outright, nothing is left behind. It gets a name only at
+    // commit. Where the file system cannot do that, mkstemp: exclusive
+    // (O_EXCL), mode 0600, an unpredictable name, removed on every path this
+    // process survives.
+    file_ = UniqueFd(::open(directory_of(path_).c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
+    if (!file_) {
+      if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+        throw_errno<ResourceError>("cannot create a temporary file for output " + path_, errno);
+      }
+      std::string pattern = temporary_pattern(path_);
+      file_ = UniqueFd(::mkstemp(pattern.data()));
+      if (!file_) throw_errno<ResourceError>("cannot create a temporary file for output " + path_, errno);
+      temp_path_ = pattern;
+      register_temporary_file(temp_path_.c_str());
+    } else {
+      unnamed_ = true;
+    }
+    fd_ = file_.get();
     return;
   }
-  path_ = options.output;
-  // mkstemp creates the file exclusively (O_EXCL), mode 0600, with an
-  // unpredictable name, in the same directory so that rename() is atomic.
-  std::string pattern = directory_of(path_) + "/." + base_name_of(path_) + ".tmp-XXXXXX";
-  file_ = UniqueFd(::mkstemp(pattern.data()));
-  if (!file_) throw_errno<ResourceError>("cannot create a temporary file for output " + path_, errno);
-  temp_path_ = pattern;
-  register_temporary_file(temp_path_.c_str());
+  if (!options.output_dir.empty()) {
+    path_ = options.output_dir;
+    while (path_.size() > 1 && path_.back() == '/') path_.pop_back();
+    struct stat status;
+    if (::stat(path_.c_str(), &status) == 0) {
+      if (!S_ISDIR(status.st_mode)) throw UsageError("output directory " + path_ + " exists and is not a directory");
+      if (!directory_is_empty(path_)) {
+        throw UsageError("output directory " + path_ + " exists and is not empty; remove it or choose another");
+      }
+    }
+    // mkdtemp: exclusive, mode 0700, unpredictable, beside the final path.
+    std::string pattern = temporary_pattern(path_);
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      throw_errno<ResourceError>("cannot create a temporary directory for output " + path_, errno);
+    }
+    temp_path_ = pattern;
+    directory_ = true;
+    register_temporary_directory(temp_path_.c_str());
+    return;
+  }
+  // User code may have printed through stdio or iostreams; keep the order.
+  std::cout.flush();
+  std::fflush(stdout);
+  fd_ = STDOUT_FILENO;
+}
+
+Output::~Output() { remove_temporary(); }
+
+void Output::remove_temporary() {
+  if (temp_path_.empty()) return;
+  unregister_temporary_file();
+  if (directory_) {
+    file_.reset();
+    for (std::size_t p = 0; p < parts_; ++p) ::unlink((temp_path_ + "/" + part_file_name(p)).c_str());
+    ::unlink((temp_path_ + "/_SUCCESS").c_str());
+    ::rmdir(temp_path_.c_str());
+  } else {
+    ::unlink(temp_path_.c_str());
+  }
+  temp_path_.clear();
+}
+
+// Links the unnamed output file under a fresh temporary name beside its final
+// path, from where commit() renames it into place (linkat cannot replace a
+// file).
+void Output::give_name() {
+  const std::string proc_path = "/proc/self/fd/" + std::to_string(fd_);
+  for (int attempt = 0;; ++attempt) {
+    std::string name = temporary_pattern(path_);
+    std::random_device random;
+    static constexpr char kLetters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    for (std::size_t i = name.size() - 6; i < name.size(); ++i) name[i] = kLetters[random() % (sizeof kLetters - 1)];
+    if (::linkat(AT_FDCWD, proc_path.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+      temp_path_ = name;
+      register_temporary_file(temp_path_.c_str());
+      unnamed_ = false;
+      return;
+    }
+    if (errno != EEXIST || attempt == 100) {
+      throw_errno<ResourceError>("cannot give the finished output a name beside " + path_, errno);
+    }
+  }
+}
+
+std::string part_file_name(std::size_t partition) {
+  char name[32];
+  std::snprintf(name, sizeof name, "part-%05zu", partition);
+  return name;
+}
+
+void Output::open_part(std::size_t p) {
+  const std::string path = temp_path_ + "/" + part_file_name(p);
+  file_ = UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+  if (!file_) throw_errno<ResourceError>("cannot create output file " + path_ + "/" + part_file_name(p), errno);
+  parts_ = p + 1;
+  set_temporary_directory_parts(parts_);
   fd_ = file_.get();
 }
 
-Output::~Output() {
-  if (!temp_path_.empty()) {
-    unregister_temporary_file();
-    ::unlink(temp_path_.c_str());
+void Output::write_partitions(std::span<const std::string_view> partitions) {
+  std::string_view key;
+  std::string_view line;
+  if (directory_) {
+    for (std::size_t p = 0; p < partitions.size(); ++p) {
+      open_part(p);
+      RecordReader reader(partitions[p]);
+      while (reader.next(key, line)) write(line);
+      flush();
+      if (::close(file_.release()) != 0) {
+        throw_errno<ResourceError>("cannot write output " + path_ + "/" + part_file_name(p), errno);
+      }
+      fd_ = -1;
+    }
+    return;
+  }
+  struct Head {
+    std::string_view key;
+    std::string_view line;
+    std::size_t run;
+  };
+  std::vector<RecordReader> readers;
+  readers.reserve(partitions.size());
+  for (std::string_view run : partitions) readers.emplace_back(run);
+
+  auto later = [](const Head& a, const Head& b) { return a.key > b.key; };
+  std::priority_queue<Head, std::vector<Head>, decltype(later)> heads(later);
+  Head head;
+  for (std::size_t r = 0; r < readers.size(); ++r) {
+    head.run = r;
+    if (readers[r].next(head.key, head.line)) heads.push(head);
+  }
+  while (!heads.empty()) {
+    head = heads.top();
+    heads.pop();
+    write(head.line);
+    if (readers[head.run].next(head.key, head.line)) heads.push(head);
   }
 }
 
@@ -102,46 +241,39 @@ void Output::flush() {
 }
 
 void Output::commit() {
-  flush();
+  if (directory_) {
+    const std::string success = temp_path_ + "/_SUCCESS";
+    UniqueFd marker(::open(success.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+    if (!marker) throw_errno<ResourceError>("cannot create " + path_ + "/_SUCCESS", errno);
+  } else {
+    flush();
+  }
   if (stream_ != nullptr) {
     stream_->flush();
     return;
   }
-  if (temp_path_.empty()) return;
+  if (temp_path_.empty() && !unnamed_) return;
   const mode_t mask = ::umask(0);
   ::umask(mask);
-  if (::fchmod(fd_, 0666 & ~mask) != 0) throw_errno<ResourceError>("cannot set the mode of output " + path_, errno);
-  if (::close(file_.release()) != 0) throw_errno<ResourceError>("cannot write output " + path_, errno);
-  if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
-    throw_errno<ResourceError>("cannot rename the finished output into place at " + path_, errno);
+  if (directory_) {
+    if (::chmod(temp_path_.c_str(), 0777 & ~mask) != 0) {
+      throw_errno<ResourceError>("cannot set the mode of output directory " + path_, errno);
+    }
+    // rename() replaces an empty directory; one that filled up meanwhile is
+    // an error, and the finished output stays where it was written.
+    if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+      throw_errno<ResourceError>("cannot rename the finished output into place at " + path_, errno);
+    }
+  } else {
+    if (::fchmod(fd_, 0666 & ~mask) != 0) throw_errno<ResourceError>("cannot set the mode of output " + path_, errno);
+    if (unnamed_) give_name();
+    if (::close(file_.release()) != 0) throw_errno<ResourceError>("cannot write output " + path_, errno);
+    if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+      throw_errno<ResourceError>("cannot rename the finished output into place at " + path_, errno);
+    }
   }
   unregister_temporary_file();
   temp_path_.clear();
-}
-
-void write_merged(std::span<const std::string_view> runs, Output& out) {
-  struct Head {
-    std::string_view key;
-    std::string_view line;
-    std::size_t run;
-  };
-  std::vector<RecordReader> readers;
-  readers.reserve(runs.size());
-  for (std::string_view run : runs) readers.emplace_back(run);
-
-  auto later = [](const Head& a, const Head& b) { return a.key > b.key; };
-  std::priority_queue<Head, std::vector<Head>, decltype(later)> heads(later);
-  Head head;
-  for (std::size_t r = 0; r < readers.size(); ++r) {
-    head.run = r;
-    if (readers[r].next(head.key, head.line)) heads.push(head);
-  }
-  while (!heads.empty()) {
-    head = heads.top();
-    heads.pop();
-    out.write(head.line);
-    if (readers[head.run].next(head.key, head.line)) heads.push(head);
-  }
 }
 
 }  // namespace mapreduce::detail

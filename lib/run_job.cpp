@@ -1,9 +1,13 @@
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <new>
 #include <thread>
 
 #include "engines.hpp"
 #include "mapreduce/detail/erased_job.hpp"
 #include "mapreduce/error.hpp"
+#include "streaming.hpp"
 
 namespace mapreduce::detail {
 namespace {
@@ -39,27 +43,80 @@ EngineSettings resolve_settings(const Options& options) {
   settings.max_attempts = options.max_attempts;
   settings.task_timeout = options.task_timeout;
   settings.retry_exceptions = options.retry_exceptions;
+  settings.show_progress = options.progress;
   return settings;
+}
+
+void check_destinations(const Options& options) {
+  const int destinations = (options.output_stream != nullptr) + !options.output.empty() + !options.output_dir.empty();
+  if (destinations > 1) throw UsageError("give at most one of an output file, an output stream and an output directory");
+  if (options.mode != RunMode::job && !options.output_dir.empty()) {
+    throw UsageError("the streaming modes write to standard output or a file, not an output directory");
+  }
+}
+
+// The largest resident set of this process and of any worker it reaped.
+std::int64_t peak_rss_kb() {
+  rusage self{};
+  rusage children{};
+  ::getrusage(RUSAGE_SELF, &self);
+  ::getrusage(RUSAGE_CHILDREN, &children);
+  return self.ru_maxrss > children.ru_maxrss ? self.ru_maxrss : children.ru_maxrss;
+}
+
+void print_counters(const Counters& counters) {
+  std::string text = "counters:\n";
+  std::string_view group;
+  for (const auto& [name, value] : counters.entries()) {
+    if (name.first != group) {
+      group = name.first;
+      text += "  " + name.first + "\n";
+    }
+    text += "    " + name.second + "=" + std::to_string(value) + "\n";
+  }
+  const char* p = text.data();
+  std::size_t left = text.size();
+  while (left > 0) {
+    const ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n <= 0) return;
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
 }
 
 }  // namespace
 
-void run_job(ErasedJob& job, const std::string& input_path, const Options& options, EngineKind kind) {
-  const EngineSettings settings = kind == EngineKind::concurrent ? resolve_settings(options) : EngineSettings{};
-  const InputFile input(input_path);
+void run_job(ErasedJob& job, const std::vector<std::string>& inputs, const Options& options, EngineKind kind,
+             Counters& counters) {
+  check_destinations(options);
+  const bool streaming = options.mode != RunMode::job;
+  const EngineSettings settings =
+      kind == EngineKind::concurrent && !streaming ? resolve_settings(options) : EngineSettings{};
+  const InputSet input(inputs);
   Output out(options);
+  JobClock clock(counters, options.progress && !streaming);
   call_user_code("setup()", [&] { job.setup(); });
   try {
-    if (kind == EngineKind::sequential) {
-      run_sequential(job, input, out);
+    if (options.mode == RunMode::stream_map) {
+      run_stream_map(job, input, counters, out);
+    } else if (options.mode == RunMode::stream_reduce) {
+      run_stream_reduce(job, input, counters, out);
+    } else if (kind == EngineKind::sequential) {
+      run_sequential(job, input, counters, clock, out);
     } else {
-      run_concurrent(job, input, settings, out);
+      run_concurrent(job, input, settings, counters, clock, out);
     }
   } catch (const std::bad_alloc&) {
-    throw ResourceError("out of memory while running the job on " + input_path);
+    throw ResourceError("out of memory while running the job on " + inputs.front());
   }
   out.commit();
+  clock.finish();
   call_user_code("cleanup()", [&] { job.cleanup(); });
+  counters(kEngineCounters, "input files") = static_cast<std::int64_t>(input.file_count());
+  counters(kEngineCounters, "map tasks") = static_cast<std::int64_t>(input.tasks().size());
+  counters(kEngineCounters, "peak rss kb") = peak_rss_kb();
+  if (streaming) report_counters_to_hadoop(counters);
+  if (options.stats) print_counters(counters);
 }
 
 }  // namespace mapreduce::detail

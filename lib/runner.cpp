@@ -1,5 +1,7 @@
 #include "mapreduce/runner.hpp"
 
+#include <unistd.h>
+
 #include <iostream>
 #include <sstream>
 #include <vector>
@@ -34,6 +36,8 @@ std::string base_name(const std::string& path) {
 
 }  // namespace
 
+const char* version() { return MAPREDUCE_VERSION; }
+
 Runner::Runner(std::string program, std::string summary) : impl_(std::make_unique<Impl>()) {
   impl_->program = base_name(program);
   impl_->summary = std::move(summary);
@@ -49,26 +53,34 @@ void Runner::add_option(const std::string& name, const std::string& value_name, 
 
 int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   const std::string& program = impl_->program;
-  std::string output;
+  Options options;
   long processes = 0;
   long max_attempts = Options{}.max_attempts;
-  double task_timeout = 0;
-  std::string input;
+  std::string format = "tsv";
+  std::vector<std::string> inputs;
   po::options_description general("Options");
-  general.add_options()("help,h", "show this help and exit")(
-      "output,o", po::value<std::string>(&output)->value_name("FILE"),
+  general.add_options()("help,h", "show this help and exit")("version", "show the version and exit")(
+      "output,o", po::value<std::string>(&options.output)->value_name("FILE"),
       "write the output to FILE (atomically: replaced only when the job succeeds) instead of standard output")(
+      "output-dir", po::value<std::string>(&options.output_dir)->value_name("DIR"),
+      "write Hadoop-style part-NNNNN files, one per reduce partition, and _SUCCESS into DIR (new or empty)")(
+      "format", po::value<std::string>(&format)->value_name("tsv|jsonl"),
+      "output lines as key<TAB>value (tsv, the default) or {\"key\": ..., \"value\": ...} (jsonl)")(
       "processes,p", po::value<long>(&processes)->value_name("N"),
       "number of worker processes (default: the number of online CPUs)")(
       "sequential", "run in this process with the sequential engine (same output)")(
       "max-attempts", po::value<long>(&max_attempts)->value_name("N"),
       "run a task at most N times when its worker dies (default: 4)")(
-      "task-timeout", po::value<double>(&task_timeout)->value_name("SECONDS"),
-      "kill a task that runs longer than SECONDS and treat it as a crash (default: no limit)");
+      "task-timeout", po::value<double>(&options.task_timeout)->value_name("SECONDS"),
+      "kill a task that runs longer than SECONDS and treat it as a crash (default: no limit)")(
+      "progress", "show a progress line on standard error (the default when it is a terminal)")(
+      "no-progress", "show no progress line")("stats", "print the counters on standard error after the job")(
+      "stream-map", "act as a Hadoop Streaming mapper: input lines in, key<TAB>value lines out")(
+      "stream-reduce", "act as a Hadoop Streaming reducer: key-sorted key<TAB>value lines in, output lines out");
   po::options_description hidden;
-  hidden.add_options()("input", po::value<std::string>(&input));
+  hidden.add_options()("input", po::value<std::vector<std::string>>(&inputs));
   po::positional_options_description positional;
-  positional.add("input", 1);
+  positional.add("input", -1);
 
   po::options_description visible;
   visible.add(general);
@@ -89,29 +101,54 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
     return usage_error(e.what());
   }
   if (values.count("help")) {
-    std::cout << "Usage: " << program << " [OPTIONS] INPUT\n" << impl_->summary << "\n" << visible;
+    std::cout << "Usage: " << program << " [OPTIONS] INPUT...\n"
+              << impl_->summary << "\n"
+              << "An INPUT is a file, a directory (its files), a .gz or .zst file, or - for standard input.\n"
+              << visible;
     return 0;
   }
-  if (input.empty()) return usage_error("no input file given");
+  if (values.count("version")) {
+    std::cout << program << " (mapreduce " << version() << ")\n";
+    return 0;
+  }
+  if (values.count("stream-map") && values.count("stream-reduce")) {
+    return usage_error("--stream-map and --stream-reduce exclude each other");
+  }
+  options.mode = values.count("stream-map")      ? RunMode::stream_map
+                 : values.count("stream-reduce") ? RunMode::stream_reduce
+                                                 : RunMode::job;
+  if (inputs.empty()) {
+    if (options.mode == RunMode::job) return usage_error("no input file given");
+    inputs.push_back("-");  // Hadoop Streaming feeds a task through standard input
+  }
   if (values.count("processes") && (processes < 1 || processes > static_cast<long>(Options::kMaxProcesses))) {
     return usage_error("--processes must be between 1 and " + std::to_string(Options::kMaxProcesses) + ", not " +
                        std::to_string(processes));
   }
-
   if (max_attempts < 1 || max_attempts > 100) {
     return usage_error("--max-attempts must be between 1 and 100, not " + std::to_string(max_attempts));
   }
-  if (!(task_timeout >= 0)) return usage_error("--task-timeout must be 0 (no limit) or a positive number of seconds");
-
-  Options options;
-  options.output = output;
+  if (!(options.task_timeout >= 0)) {
+    return usage_error("--task-timeout must be 0 (no limit) or a positive number of seconds");
+  }
+  if (format == "tsv") {
+    options.format = OutputFormat::tsv;
+  } else if (format == "jsonl") {
+    options.format = OutputFormat::jsonl;
+  } else {
+    return usage_error("--format must be tsv or jsonl, not '" + format + "'");
+  }
+  if (!options.output.empty() && !options.output_dir.empty()) {
+    return usage_error("--output and --output-dir exclude each other");
+  }
   options.max_attempts = static_cast<unsigned>(max_attempts);
-  options.task_timeout = task_timeout;
   options.processes = static_cast<unsigned>(processes);
   options.sequential = values.count("sequential") > 0;
+  options.progress = values.count("progress") > 0 || (values.count("no-progress") == 0 && ::isatty(STDERR_FILENO));
+  options.stats = values.count("stats") > 0;
   detail::install_interruption_handlers(program);
   try {
-    job(input, options);
+    job(inputs, options);
   } catch (const UsageError& e) {
     return usage_error(e.what());
   } catch (const detail::OutputClosed&) {

@@ -1,43 +1,47 @@
-#include "chunking.hpp"
 #include "engines.hpp"
-#include "mapreduce/error.hpp"
 #include "reduce.hpp"
+#include "task_counters.hpp"
 #include "user_code_failure.hpp"
 
 namespace mapreduce::detail {
 
-void run_sequential(ErasedJob& job, const InputFile& input, Output& out) {
+void run_sequential(ErasedJob& job, const InputSet& input, Counters& counters, JobClock& clock, Output& out) {
   // The concurrent engine's map tasks, run one after the other into one
   // partition, so that a combiner folds exactly the same values. With a
   // combiner each task's output is folded as soon as it is made, so memory
   // holds one value per distinct key rather than every task's output.
   MapOutput mapped(1);
   ReduceOutput reduced;
+  clock.start_phase("map", input.stored_bytes());
   try {
-    for (std::string_view task : split_into_chunks(input.data(), map_task_count(input.data().size()))) {
-      try {
-        job.map_lines(task, mapped);
-        input.release(task);
-      } catch (const MapFailure& failure) {
-        throw UserCodeError(describe(failure, input));
-      }
+    std::uint64_t bytes = 0;
+    for (std::size_t t = 0; t < input.tasks().size(); ++t) {
+      bytes += input.map(job, t, mapped);
+      clock.advance(input.tasks()[t].bytes.size());
       if (job.has_combiner()) {
+        count_map_task(counters, mapped, bytes, true);
+        bytes = 0;
         job.fold_records(mapped.partition(0));
         mapped.clear();
       }
     }
+    if (!job.has_combiner()) count_map_task(counters, mapped, bytes, false);
+    clock.start_phase("reduce", 1);
     if (job.has_combiner()) {
       job.reduce_folded(reduced);
     } else {
       const std::string_view section = mapped.partition(0);
       reduce_partition(job, std::span(&section, 1), reduced);
     }
+    clock.advance(1);
   } catch (const ReduceFailure& failure) {
     throw UserCodeError(describe(failure));
   }
+  count_reduce_task(counters, reduced);
   input.check_unchanged();
+  clock.start_phase("output", 0);
   const std::string_view run = reduced.bytes();
-  write_merged(std::span(&run, 1), out);
+  out.write_partitions(std::span(&run, 1));
 }
 
 }  // namespace mapreduce::detail

@@ -2,15 +2,13 @@
 
 #include <string>
 
-#include "input_file.hpp"
 #include "mapreduce/detail/erased_job.hpp"
 
 namespace mapreduce::detail {
 
-// The messages of UserCodeError, the same from every engine:
-//   "mapper failed on line 7 of /data/in.txt: MESSAGE"
-//   "reducer failed on key \"the\": MESSAGE"
-std::string describe(const MapFailure& failure, const InputFile& input);
+// The message of UserCodeError for a failed reducer, the same from every
+// engine: "reducer failed on key \"the\": MESSAGE". (A failed mapper's names
+// the file and line: InputSet::map.)
 std::string describe(const ReduceFailure& failure);
 
 }  // namespace mapreduce::detail

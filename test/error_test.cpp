@@ -124,11 +124,13 @@ BOOST_AUTO_TEST_CASE(unreadable_input_names_path_and_errno) {
   BOOST_TEST(contains(message, std::strerror(EACCES)));
 }
 
-BOOST_AUTO_TEST_CASE(directory_input_is_refused) {
+BOOST_AUTO_TEST_CASE(fifo_input_is_refused_without_waiting_for_a_writer) {
   TempDir dir;
-  const std::string message = error_of<mapreduce::InputError>(dir.path());
-  BOOST_TEST(contains(message, dir.path()));
-  BOOST_TEST(contains(message, "directory"));
+  const std::string fifo = dir.path() + "/fifo";
+  BOOST_TEST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const std::string message = error_of<mapreduce::InputError>(fifo);
+  BOOST_TEST(contains(message, fifo));
+  BOOST_TEST(contains(message, "not a regular file"));
 }
 
 BOOST_AUTO_TEST_CASE(device_input_is_refused) {

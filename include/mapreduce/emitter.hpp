@@ -36,6 +36,7 @@ class Emitter {
       : out_(&out), job_(job), table_(table) {}
 
   void operator()(const ViewOf<Key>& key, const ViewOf<Value>& value) {
+    out_->count_emitted();
     if constexpr (std::is_same_v<ViewOf<Key>, std::string_view>) {
       add(key, key, value);
     } else {

@@ -9,10 +9,13 @@
 #include <vector>
 
 #include "mapreduce/codec.hpp"
+#include "mapreduce/counters.hpp"
 #include "mapreduce/detail/erased_job.hpp"
 #include "mapreduce/detail/lines.hpp"
 #include "mapreduce/emitter.hpp"
+#include "mapreduce/json_format.hpp"
 #include "mapreduce/options.hpp"
+#include "mapreduce/stream_text.hpp"
 #include "mapreduce/text_format.hpp"
 #include "mapreduce/values.hpp"
 
@@ -25,7 +28,7 @@ namespace detail {
 template <class Derived, class Key, class Value>
 class TypedJob final : public ErasedJob {
  public:
-  explicit TypedJob(Derived& job) : job_(job) {}
+  TypedJob(Derived& job, OutputFormat format) : job_(job), format_(format) {}
 
   void setup() override { job_.setup(); }
   void cleanup() override { job_.cleanup(); }
@@ -36,6 +39,7 @@ class TypedJob final : public ErasedJob {
     try {
       for_each_line(text, [&](std::string_view line, const char* begin) {
         line_begin = begin;
+        out.count_line();
         job_.mapper(line, emit);
       });
     } catch (...) {
@@ -100,14 +104,36 @@ class TypedJob final : public ErasedJob {
     try {
       auto&& [out_key, out_value] = job_.reducer(key, Values<Value>(values));
       line_.clear();
-      append_text(line_, out_key);
-      line_ += '\t';
-      append_text(line_, out_value);
-      line_ += '\n';
+      if (format_ == OutputFormat::jsonl) {
+        line_ += "{\"key\": ";
+        append_json(line_, out_key);
+        line_ += ", \"value\": ";
+        append_json(line_, out_value);
+        line_ += "}\n";
+      } else {
+        append_text(line_, out_key);
+        line_ += '\t';
+        append_text(line_, out_value);
+        line_ += '\n';
+      }
     } catch (...) {
       throw ReduceFailure(key_text(key), current_exception_message());
     }
     out.add(key_bytes, line_);
+  }
+
+  void append_stream_text(std::string_view key, std::string_view value, std::string& out) override {
+    StreamText<Key>::append(out, Codec<Key>::decode(key));
+    out += '\t';
+    StreamText<Value>::append(out, Codec<Value>::decode(value));
+    out += '\n';
+  }
+
+  std::string parse_stream_text(std::string_view key_text, std::string_view value_text, std::string& key,
+                                std::string& value) override {
+    if (!StreamText<Key>::parse(key_text, key)) return "the key is not a valid text form of its type";
+    if (!StreamText<Value>::parse(value_text, value)) return "the value is not a valid text form of its type";
+    return {};
   }
 
  private:
@@ -118,6 +144,7 @@ class TypedJob final : public ErasedJob {
   }
 
   Derived& job_;
+  OutputFormat format_;
   // The combiner's tables, used only when the job has one: one value per key
   // of the current map task, and of the partition being reduced.
   CombineTable<Value> map_combined_;
@@ -144,9 +171,15 @@ class JobBase {
   // How emit takes a value and Values yields one.
   using ValueView = ViewOf<Value>;
 
-  // The job reads the file at input_path. Nothing is opened until run().
+  // The job reads the file at input_path: a regular file, a directory (its
+  // regular files, in name order, but for names that start with '.' or '_'),
+  // "-" for standard input, or a file compressed with gzip (.gz) or Zstandard
+  // (.zst). Nothing is opened until run().
   explicit JobBase(std::string input_path, Options options = {})
-      : input_path_(std::move(input_path)), options_(std::move(options)) {}
+      : inputs_{std::move(input_path)}, options_(std::move(options)) {}
+  // The job reads every input in turn, as one input; a line never spans two.
+  explicit JobBase(std::vector<std::string> inputs, Options options = {})
+      : inputs_(std::move(inputs)), options_(std::move(options)) {}
 
   // Runs once, in this process, before the first mapper; with the concurrent
   // engine the workers are forked after it and see what it loaded.
@@ -172,20 +205,33 @@ class JobBase {
                   "the job needs `void mapper(std::string_view line, Emitter& emit)`");
     static_assert(requires(Derived& d, KeyView key, Values values) { d.reducer(key, values); },
                   "the job needs `std::pair<K, V> reducer(KeyView key, Values values)`");
-    TypedJob<Derived, Key, Value> typed(static_cast<Derived&>(*this));
+    TypedJob<Derived, Key, Value> typed(static_cast<Derived&>(*this), options_.format);
     const EngineKind engine = options_.sequential ? EngineKind::sequential : kEngine;
-    run_job(typed, input_path_, options_, engine);
+    counters_.clear();
+    run_job(typed, inputs_, options_, engine, counters_);
   }
 
-  const std::string& input_path() const { return input_path_; }
+  // The first input.
+  const std::string& input_path() const { return inputs_.front(); }
+  const std::vector<std::string>& inputs() const { return inputs_; }
   const Options& options() const { return options_; }
+
+  // After run(): every counter, the user's and the engine's (group
+  // "mapreduce"), summed over the successful task attempts of every process.
+  const Counters& counters() const { return counters_; }
 
  protected:
   ~JobBase() = default;
 
+  // For setup, mapper, combiner, reducer and cleanup:
+  //   counter("quality", "malformed lines") += 1;
+  // The reference stays valid for the whole run.
+  std::int64_t& counter(std::string_view group, std::string_view name) { return counters_(group, name); }
+
  private:
-  std::string input_path_;
+  std::vector<std::string> inputs_;
   Options options_;
+  Counters counters_;
 };
 
 }  // namespace detail
@@ -208,6 +254,8 @@ class MapReduce : public detail::JobBase<Derived, Key, Value, detail::EngineKind
  public:
   explicit MapReduce(std::string input_path, Options options = {})
       : Base(std::move(input_path), std::move(options)) {}
+  explicit MapReduce(std::vector<std::string> inputs, Options options = {})
+      : Base(std::move(inputs), std::move(options)) {}
 };
 
 // The same job run by a pool of options.processes worker processes that share
@@ -222,6 +270,8 @@ class MapReduceConcurrent : public detail::JobBase<Derived, Key, Value, detail::
  public:
   explicit MapReduceConcurrent(std::string input_path, Options options = {})
       : Base(std::move(input_path), std::move(options)) {}
+  explicit MapReduceConcurrent(std::vector<std::string> inputs, Options options = {})
+      : Base(std::move(inputs), std::move(options)) {}
 };
 
 }  // namespace mapreduce

@@ -27,10 +27,13 @@
 //   int main(int argc, char** argv) { return mapreduce::run_main<WordCount>(argc, argv, "Counts words."); }
 
 #include "mapreduce/codec.hpp"
+#include "mapreduce/counters.hpp"
 #include "mapreduce/emitter.hpp"
 #include "mapreduce/error.hpp"
 #include "mapreduce/job.hpp"
+#include "mapreduce/json_format.hpp"
 #include "mapreduce/options.hpp"
 #include "mapreduce/runner.hpp"
+#include "mapreduce/stream_text.hpp"
 #include "mapreduce/text_format.hpp"
 #include "mapreduce/values.hpp"

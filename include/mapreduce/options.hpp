@@ -5,6 +5,19 @@
 
 namespace mapreduce {
 
+// How output records are written.
+enum class OutputFormat {
+  tsv,    // key<TAB>value lines (TextFormat)
+  jsonl,  // {"key": KEY, "value": VALUE} lines (JsonFormat)
+};
+
+// What run() does.
+enum class RunMode {
+  job,            // the whole job: map, reduce, write the sorted output
+  stream_map,     // Hadoop Streaming mapper: input lines to key<TAB>value lines, combined
+  stream_reduce,  // Hadoop Streaming reducer: key-grouped key<TAB>value lines to output lines
+};
+
 // How a job runs and where its output goes. A plain value: copy it freely.
 struct Options {
   // Path of the output file. Empty: standard output. The file is written to a
@@ -15,6 +28,26 @@ struct Options {
   // When set, output goes to this stream instead (and `output` is ignored).
   // The stream must outlive run(). Nothing is written to it if the job fails.
   std::ostream* output_stream = nullptr;
+
+  // When set (and output, output_stream are not): a directory that receives
+  // Hadoop-style part-00000, part-00001, ... files, one per reduce partition,
+  // each sorted by key, and an empty _SUCCESS file once the job completed. It
+  // must not exist or be empty; it is written beside its final path and
+  // renamed into place only when the job succeeded.
+  std::string output_dir = {};
+
+  // The text form of output records.
+  OutputFormat format = OutputFormat::tsv;
+
+  // The job (default), or one side of Hadoop Streaming (see README).
+  RunMode mode = RunMode::job;
+
+  // Show one self-updating progress line on standard error: phase, percent of
+  // the input mapped, MB/s, time left.
+  bool progress = false;
+
+  // Print the counters on standard error after the job.
+  bool stats = false;
 
   // MapReduceConcurrent only: the number of worker processes; 0 means the
   // number of online CPUs. At most kMaxProcesses.

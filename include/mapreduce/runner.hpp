@@ -3,6 +3,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "mapreduce/export.hpp"
 #include "mapreduce/options.hpp"
@@ -11,9 +12,14 @@ namespace mapreduce {
 
 // The command line every job program shares, so that a user's job gets it for
 // free:
-//   PROGRAM [-o OUT] [-p N | --sequential] [job options] INPUT
-// --help prints the usage and exits 0; a usage error prints one line and exits
-// 2; a job error prints `PROGRAM: error: MESSAGE` on stderr and exits 1.
+//   PROGRAM [OPTIONS] [job options] INPUT...
+// with -o/--output, --output-dir, --format, -p/--processes, --sequential,
+// --max-attempts, --task-timeout, --progress, --stats, --stream-map,
+// --stream-reduce, --help and --version. An INPUT is a file, a directory, a
+// .gz or .zst file, or "-" for standard input (the default in the streaming
+// modes). --help and --version print and exit 0; a usage error prints one
+// line and exits 2; a job error prints `PROGRAM: error: MESSAGE` on stderr and
+// exits 1; SIGINT and SIGTERM stop the job cleanly (exit 130, 143).
 // Job-specific options are added with add_option before run().
 class MAPREDUCE_EXPORT Runner {
  public:
@@ -29,9 +35,9 @@ class MAPREDUCE_EXPORT Runner {
   void add_option(const std::string& name, const std::string& value_name, const std::string& help,
                   std::string& target);
 
-  // The job: given the input path and the options from the command line, it
+  // The job: given the inputs and the options from the command line, it
   // constructs the job and calls run().
-  using JobFunction = std::function<void(const std::string& input, const Options& options)>;
+  using JobFunction = std::function<void(const std::vector<std::string>& inputs, const Options& options)>;
 
   // Parses argv, runs the job, reports errors. Returns the exit status.
   int run(int argc, const char* const* argv, const JobFunction& job);
@@ -48,10 +54,13 @@ class MAPREDUCE_EXPORT Runner {
 template <class Job>
 int run_main(int argc, const char* const* argv, const std::string& summary) {
   Runner runner(argc > 0 ? argv[0] : "mapreduce", summary);
-  return runner.run(argc, argv, [](const std::string& input, const Options& options) {
-    Job job(input, options);
+  return runner.run(argc, argv, [](const std::vector<std::string>& inputs, const Options& options) {
+    Job job(inputs, options);
     job.run();
   });
 }
+
+// The library's version, "MAJOR.MINOR.PATCH".
+MAPREDUCE_EXPORT const char* version();
 
 }  // namespace mapreduce

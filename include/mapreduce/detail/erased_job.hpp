@@ -5,7 +5,9 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "mapreduce/counters.hpp"
 #include "mapreduce/export.hpp"
 #include "mapreduce/options.hpp"
 #include "mapreduce/detail/records.hpp"
@@ -43,6 +45,14 @@ class MAPREDUCE_EXPORT ErasedJob {
   // Calls reducer once per folded key, in ascending key order, with the one
   // folded value, and forgets the folded keys. Throws ReduceFailure.
   virtual void reduce_folded(ReduceOutput& out) = 0;
+
+  // Hadoop Streaming: appends the StreamText form `key<TAB>value\n` of an
+  // encoded pair to `out`.
+  virtual void append_stream_text(std::string_view key, std::string_view value, std::string& out) = 0;
+  // The inverse: parses the two fields of such a line into encoded bytes
+  // (appended to `key` and `value`); returns what is wrong, or "" if nothing.
+  virtual std::string parse_stream_text(std::string_view key_text, std::string_view value_text, std::string& key,
+                                        std::string& value) = 0;
 };
 
 // mapper threw on the line that starts at `line_begin`.
@@ -68,8 +78,11 @@ MAPREDUCE_EXPORT std::string current_exception_message();
 
 enum class EngineKind { sequential, concurrent };
 
-// Runs a job from setup to cleanup. Throws mapreduce::Error.
-MAPREDUCE_EXPORT void run_job(ErasedJob& job, const std::string& input_path, const Options& options,
-                              EngineKind kind);
+// Runs a job from setup to cleanup, on the concatenation of `inputs` (files,
+// directories, "-" for standard input). `counters` starts empty; user code
+// counts into it, and the engine adds what the workers counted and its own
+// counters. Throws mapreduce::Error.
+MAPREDUCE_EXPORT void run_job(ErasedJob& job, const std::vector<std::string>& inputs, const Options& options,
+                              EngineKind kind, Counters& counters);
 
 }  // namespace mapreduce::detail

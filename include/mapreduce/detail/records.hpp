@@ -76,16 +76,28 @@ class MapOutput {
   }
 
   std::string_view partition(std::size_t p) const { return partitions_[p].view(); }
+  // Records stored (after the combiner, if any).
   std::uint64_t record_count() const { return records_; }
+
+  // What the task saw and made, for the engine's counters: lines read and
+  // pairs emitted by mapper (before the combiner).
+  void count_line() { ++lines_; }
+  void count_emitted() { ++emitted_; }
+  std::uint64_t line_count() const { return lines_; }
+  std::uint64_t emitted_count() const { return emitted_; }
 
   void clear() {
     for (auto& partition : partitions_) partition.clear();
     records_ = 0;
+    lines_ = 0;
+    emitted_ = 0;
   }
 
  private:
   std::vector<ByteBuffer> partitions_;
   std::uint64_t records_ = 0;
+  std::uint64_t lines_ = 0;
+  std::uint64_t emitted_ = 0;
 };
 
 // What reducing one partition produces: (key, formatted output line) records
@@ -96,12 +108,19 @@ class ReduceOutput {
     char* out = append_record(buffer_, key.size(), line.size());
     if (!key.empty()) std::memcpy(out, key.data(), key.size());
     if (!line.empty()) std::memcpy(out + key.size(), line.data(), line.size());
+    ++records_;
   }
   std::string_view bytes() const { return buffer_.view(); }
-  void clear() { buffer_.clear(); }
+  // Records added since the last clear(): one per distinct key reduced.
+  std::uint64_t record_count() const { return records_; }
+  void clear() {
+    buffer_.clear();
+    records_ = 0;
+  }
 
  private:
   ByteBuffer buffer_;
+  std::uint64_t records_ = 0;
 };
 
 }  // namespace mapreduce::detail
