@@ -10,9 +10,12 @@
 // ratings of a movie are added left to right in input order (as Python's sum()
 // did up to 3.11), so the averages are exactly the Python module's; that is
 // why this job has no combiner (a combiner would add partial sums, which
-// rounds differently).
+// rounds differently). Ratings are read with correct rounding, as Python's
+// json module reads them.
 
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -56,10 +59,36 @@ std::int64_t integer_field(const boost::json::object& object, const char* name) 
   throw std::runtime_error(std::string("\"") + name + "\" is not an integer");
 }
 
-double number_field(const boost::json::object& object, const char* name) {
+// The text of the number after `"name":` in a JSON line, or "" if there is
+// no such plain occurrence (an escaped name, say).
+std::string_view number_text(std::string_view line, std::string_view name) {
+  const std::string quoted = "\"" + std::string(name) + "\"";
+  for (std::size_t at = line.find(quoted); at != std::string_view::npos; at = line.find(quoted, at + 1)) {
+    std::size_t i = at + quoted.size();
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    if (i == line.size() || line[i] != ':') continue;
+    ++i;
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    const std::size_t start = i;
+    while (i < line.size() && std::strchr("+-.0123456789eE", line[i]) != nullptr) ++i;
+    if (i > start) return line.substr(start, i - start);
+  }
+  return {};
+}
+
+// A number field, read exactly: Boost.JSON 1.81 may round the last bit of a
+// decimal with many digits, Python's json module never does, so the number's
+// own text is converted with std::from_chars, which rounds correctly. The
+// parsed value is the fallback and the check that the right text was found.
+double number_field(const boost::json::object& object, const char* name, std::string_view line) {
   const boost::json::value& value = field(object, name);
   if (!value.is_number()) throw std::runtime_error(std::string("\"") + name + "\" is not a number");
-  return value.to_number<double>();
+  const double parsed = value.to_number<double>();
+  const std::string_view text = number_text(line, name);
+  double exact = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), exact);
+  const bool found = !text.empty() && error == std::errc() && end == text.data() + text.size();
+  return found && std::fabs(exact - parsed) <= 1e-12 * std::fabs(parsed) ? exact : parsed;
 }
 
 // movies.txt beside the (first) ratings file; in the current directory when
@@ -104,7 +133,7 @@ class MovieRatings final : public mapreduce::MapReduceConcurrent<MovieRatings, s
   void mapper(std::string_view line, Emitter& emit) {
     if (is_blank(line)) return;
     const boost::json::object rating = parse_object(line, parser_);
-    emit(integer_field(rating, "movie_id"), number_field(rating, "rating"));
+    emit(integer_field(rating, "movie_id"), number_field(rating, "rating", line));
   }
 
   // Python: return movies[movie_id], sum(ratings) / len(ratings)

@@ -142,7 +142,9 @@ class ConcurrentJob {
       if (settings_.show_progress) show_progress(phase);
       switch (event.kind) {
         case WorkerPool::Event::Kind::timeout:
-          kill_overdue(pool, pending, timed_out);
+          // The poll also wakes for the progress line; only a task timeout
+          // kills.
+          if (settings_.task_timeout > 0) kill_overdue(pool, pending, timed_out);
           continue;
         case WorkerPool::Event::Kind::reply:
           if (event.reply == WorkerPool::kReplyDone) {

@@ -220,6 +220,36 @@ BOOST_FIXTURE_TEST_CASE(sequential_engine_runs_everything_here, Fixture) {
   BOOST_TEST(job.cleanup_calls == 1);
 }
 
+// The progress line wakes the parent several times a second; that must not
+// be taken for a task timeout (none is set) and kill the workers. A slow
+// mapper keeps every task running across several wake-ups.
+struct SlowWordCount final : mapreduce::MapReduceConcurrent<SlowWordCount, std::string, std::int64_t> {
+  using MapReduceConcurrent::MapReduceConcurrent;
+  void mapper(std::string_view line, Emitter& emit) {
+    if (line.size() > 0 && line[0] == '#') ::usleep(300'000);
+    emit(line.substr(0, 1), 1);
+  }
+  std::pair<std::string_view, std::int64_t> reducer(std::string_view key, Values values) {
+    return {key, static_cast<std::int64_t>(values.size())};
+  }
+};
+
+BOOST_FIXTURE_TEST_CASE(progress_without_a_task_timeout_kills_no_worker, Fixture) {
+  // Three map tasks of about 1 MiB, each starting with a slow line.
+  std::string input;
+  for (int task = 0; task < 3; ++task) {
+    input += "#slow\n";
+    while (input.size() < std::size_t(task + 1) * (1 << 20)) input += "abcdefghijklmnopqrstuvwxyz\n";
+  }
+  const std::string path = write("input.txt", input);
+  std::ostringstream out;
+  SlowWordCount job(path, mapreduce::Options{.output = {}, .output_stream = &out, .progress = true, .processes = 2});
+  job.run();
+  BOOST_TEST(job.counters().get("mapreduce", "failed task attempts") == 0);
+  BOOST_TEST(job.counters().get("mapreduce", "map tasks") >= 2);
+  BOOST_TEST(out.str().find("#\t3\n") != std::string::npos);
+}
+
 BOOST_FIXTURE_TEST_CASE(a_job_object_runs_twice, Fixture) {
   const std::string path = write("ratings.txt", kRatings);
   std::ostringstream out;
