@@ -62,7 +62,8 @@ std::int64_t integer_field(const boost::json::object& object, const char* name) 
 // The text of the number after `"name":` in a JSON line, or "" if there is
 // no such plain occurrence (an escaped name, say).
 std::string_view number_text(std::string_view line, std::string_view name) {
-  const std::string quoted = "\"" + std::string(name) + "\"";
+  std::string quoted(1, '"');
+  quoted.append(name).push_back('"');
   for (std::size_t at = line.find(quoted); at != std::string_view::npos; at = line.find(quoted, at + 1)) {
     std::size_t i = at + quoted.size();
     while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
@@ -103,7 +104,8 @@ std::string default_catalogue(const std::string& ratings) {
 
 class MovieRatings final : public mapreduce::MapReduceConcurrent<MovieRatings, std::int64_t, double> {
  public:
-  MovieRatings(const std::vector<std::string>& ratings, const mapreduce::Options& options, std::string catalogue)
+  MovieRatings(const std::vector<std::string>& ratings, const mapreduce::Options& options,
+               std::string catalogue)
       : MapReduceConcurrent(ratings, options),
         catalogue_(catalogue.empty() ? default_catalogue(ratings.front()) : std::move(catalogue)) {}
 
@@ -166,8 +168,9 @@ int main(int argc, char** argv) {
                     "the movie catalogue, JSON lines {\"id\": 1, \"name\": \"...\"} "
                     "(default: movies.txt beside RATINGS)",
                     catalogue);
-  return runner.run(argc, argv, [&](const std::vector<std::string>& ratings, const mapreduce::Options& options) {
-    MovieRatings job(ratings, options, catalogue);
-    job.run();
-  });
+  return runner.run(argc, argv,
+                    [&](const std::vector<std::string>& ratings, const mapreduce::Options& options) {
+                      MovieRatings job(ratings, options, catalogue);
+                      job.run();
+                    });
 }

@@ -65,9 +65,10 @@ void require_single_thread() {
   }
   ::closedir(tasks);
   if (threads > 1) {
-    throw ResourceError("cannot fork worker processes while " + std::to_string(threads) +
-                        " threads run in this process; run the job before starting threads, or use the sequential "
-                        "engine");
+    throw ResourceError(
+        "cannot fork worker processes while " + std::to_string(threads) +
+        " threads run in this process; run the job before starting threads, or use the sequential "
+        "engine");
   }
 }
 
@@ -162,9 +163,10 @@ class ConcurrentJob {
           if (event.signal == SIGBUS) input_.check_unchanged();
           ++counters_(kEngineCounters, "failed task attempts");
           recover(phase, w,
-                  event.exit_text + (timed_out[w] ? " after running a task for over " +
-                                                        seconds_text(settings_.task_timeout) + " s (the task timeout)"
-                                                  : ""),
+                  event.exit_text + (timed_out[w]
+                                         ? " after running a task for over " +
+                                               seconds_text(settings_.task_timeout) + " s (the task timeout)"
+                                         : ""),
                   event.pid);
           break;
       }
@@ -202,15 +204,16 @@ class ConcurrentJob {
       // that cannot even start would be replaced for ever.
       if (++idle_deaths_ > settings_.max_attempts * workers_) {
         throw WorkerError("worker " + std::to_string(w) + " (pid " + std::to_string(pid) + ") " + what +
-                          " between tasks; workers died " + std::to_string(idle_deaths_) + " times outside a task");
+                          " between tasks; workers died " + std::to_string(idle_deaths_) +
+                          " times outside a task");
       }
       return;
     }
     unsigned& attempts = (phase == Phase::map ? map_attempts_ : reduce_attempts_)[task];
     if (++attempts >= settings_.max_attempts) {
       throw WorkerError(describe_task(phase, task) + " failed after " + std::to_string(attempts) +
-                        (attempts == 1 ? " attempt" : " attempts") + "; the last: worker " + std::to_string(w) +
-                        " (pid " + std::to_string(pid) + ") " + what);
+                        (attempts == 1 ? " attempt" : " attempts") + "; the last: worker " +
+                        std::to_string(w) + " (pid " + std::to_string(pid) + ") " + what);
     }
     control_.retry(task);
   }
@@ -320,7 +323,8 @@ class ConcurrentJob {
     slot.phase = Phase::reduce;
     std::vector<MappedRegion> map_outputs;
     map_outputs.reserve(workers_);
-    for (unsigned w = 0; w < workers_; ++w) map_outputs.push_back(map_arenas_[w].map(control_.slot(w).map_bytes));
+    for (unsigned w = 0; w < workers_; ++w)
+      map_outputs.push_back(map_arenas_[w].map(control_.slot(w).map_bytes));
     std::vector<std::string_view> sections(map_tasks_);
     ReduceOutput reduced;
     SharedArena& arena = reduce_arenas_[index];
@@ -329,8 +333,8 @@ class ConcurrentJob {
       start_task(slot, *partition);
       for (std::size_t t = 0; t < map_tasks_; ++t) {
         const std::uint64_t* bounds = control_.partition_bounds(t);
-        sections[t] = map_outputs[control_.map_worker(t)].view().substr(bounds[*partition],
-                                                                          bounds[*partition + 1] - bounds[*partition]);
+        sections[t] = map_outputs[control_.map_worker(t)].view().substr(
+            bounds[*partition], bounds[*partition + 1] - bounds[*partition]);
       }
       reduced.clear();
       const Counters before = counters_;
@@ -352,7 +356,8 @@ class ConcurrentJob {
   void merge(Output& out) {
     std::vector<MappedRegion> map_outputs;
     map_outputs.reserve(workers_);
-    for (unsigned w = 0; w < workers_; ++w) map_outputs.push_back(map_arenas_[w].map(control_.slot(w).map_bytes));
+    for (unsigned w = 0; w < workers_; ++w)
+      map_outputs.push_back(map_arenas_[w].map(control_.slot(w).map_bytes));
     for (std::size_t t = 0; t < map_tasks_; ++t) {
       const std::uint64_t* bounds = control_.partition_bounds(t);
       counters_.add_serialized(map_outputs[control_.map_worker(t)].view().substr(
@@ -361,7 +366,8 @@ class ConcurrentJob {
     map_outputs.clear();
     std::vector<MappedRegion> outputs;
     outputs.reserve(workers_);
-    for (unsigned w = 0; w < workers_; ++w) outputs.push_back(reduce_arenas_[w].map(control_.slot(w).reduce_bytes));
+    for (unsigned w = 0; w < workers_; ++w)
+      outputs.push_back(reduce_arenas_[w].map(control_.slot(w).reduce_bytes));
     std::vector<std::string_view> runs(partitions_);
     for (std::size_t p = 0; p < partitions_; ++p) {
       const ReducedPartition& r = control_.reduced(p);

@@ -34,7 +34,8 @@ void Counters::add_serialized(std::string_view bytes) {
     std::memcpy(lengths, bytes.data(), sizeof lengths);
     std::memcpy(&value, bytes.data() + sizeof lengths, sizeof value);
     bytes.remove_prefix(kHeader);
-    if (bytes.size() < std::size_t(lengths[0]) + lengths[1]) throw std::invalid_argument("truncated counters");
+    if (bytes.size() < std::size_t(lengths[0]) + lengths[1])
+      throw std::invalid_argument("truncated counters");
     (*this)(bytes.substr(0, lengths[0]), bytes.substr(lengths[0], lengths[1])) += value;
     bytes.remove_prefix(std::size_t(lengths[0]) + lengths[1]);
   }

@@ -18,7 +18,8 @@ constexpr std::size_t kBlockSize = std::size_t(4) << 20;
 // Collects decompressed bytes and hands on the whole lines among them.
 class LineBlocks {
  public:
-  explicit LineBlocks(const std::function<void(std::string_view)>& lines) : lines_(lines), buffer_(kBlockSize) {}
+  explicit LineBlocks(const std::function<void(std::string_view)>& lines)
+      : lines_(lines), buffer_(kBlockSize) {}
 
   // Where the next decompressed bytes go, and how many fit.
   char* space() { return buffer_.data() + filled_; }
@@ -131,7 +132,8 @@ std::uint64_t unzstd(std::string_view in, const std::string& path, LineBlocks& o
     output_full = output.pos == output.size;
     out.wrote(output.pos);
   }
-  if (hint != 0) throw InputError("input " + path + " is truncated: its zstd data ends in the middle of a frame");
+  if (hint != 0)
+    throw InputError("input " + path + " is truncated: its zstd data ends in the middle of a frame");
   out.finish();
   return out.total();
 }

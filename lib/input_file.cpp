@@ -10,9 +10,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "interruption.hpp"
 #include "mapreduce/error.hpp"
 #include "system_error.hpp"
-#include "interruption.hpp"
 #include "unique_fd.hpp"
 
 namespace mapreduce::detail {
@@ -56,11 +56,12 @@ std::unique_ptr<InputFile> InputFile::standard_input() {
       throw_errno<InputError>(std::string("cannot read ") + name, errno);
     }
     for (ssize_t written = 0; written < got;) {
-      const ssize_t n = ::write(spool.get(), buffer.data() + written, static_cast<std::size_t>(got - written));
+      const ssize_t n =
+          ::write(spool.get(), buffer.data() + written, static_cast<std::size_t>(got - written));
       if (n < 0) {
         if (errno == EINTR) continue;
-        throw_errno<ResourceError>("cannot hold standard input in memory (" + std::to_string(total) + " bytes read)",
-                                   errno);
+        throw_errno<ResourceError>(
+            "cannot hold standard input in memory (" + std::to_string(total) + " bytes read)", errno);
       }
       written += n;
       total += static_cast<std::uint64_t>(n);
@@ -76,7 +77,8 @@ void InputFile::map() {
   modified_ns_ = modified_ns(status);
   if (S_ISDIR(status.st_mode)) throw InputError("input " + path_ + " is a directory, not a file");
   if (!S_ISREG(status.st_mode)) {
-    throw InputError("input " + path_ + " is not a regular file (pipes, devices and sockets cannot be mapped)");
+    throw InputError("input " + path_ +
+                     " is not a regular file (pipes, devices and sockets cannot be mapped)");
   }
   const auto size = static_cast<std::size_t>(status.st_size);
   if (size == 0) return;

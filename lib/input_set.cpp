@@ -64,7 +64,8 @@ void InputSet::add(const std::string& path) {
 void InputSet::add_file(std::unique_ptr<InputFile> input) {
   const auto index = static_cast<std::uint32_t>(files_.size());
   const std::string_view data = input->data();
-  const Compression compression = input->path() == "standard input" ? Compression::none : compression_of(input->path());
+  const Compression compression =
+      input->path() == "standard input" ? Compression::none : compression_of(input->path());
   stored_bytes_ += data.size();
   if (compression != Compression::none) {
     tasks_.push_back(MapTask{index, data});
@@ -93,15 +94,17 @@ std::uint64_t InputSet::map(ErasedJob& job, std::size_t t, MapOutput& out) const
   // Line numbers count from the start of the decompressed text: the lines
   // before this block, plus the failing line's place in it.
   const std::uint64_t lines_before_task = out.line_count();
-  const std::uint64_t bytes = decompress_lines(file.compression, task.bytes, file.input->path(), [&](std::string_view block) {
-    const std::uint64_t lines_before = out.line_count() - lines_before_task;
-    try {
-      job.map_lines(block, out);
-    } catch (const MapFailure& failure) {
-      throw UserCodeError("mapper failed on line " + std::to_string(lines_before + line_number_at(block, failure.line_begin)) +
-                          " of " + file.input->path() + ": " + failure.what());
-    }
-  });
+  const std::uint64_t bytes =
+      decompress_lines(file.compression, task.bytes, file.input->path(), [&](std::string_view block) {
+        const std::uint64_t lines_before = out.line_count() - lines_before_task;
+        try {
+          job.map_lines(block, out);
+        } catch (const MapFailure& failure) {
+          throw UserCodeError("mapper failed on line " +
+                              std::to_string(lines_before + line_number_at(block, failure.line_begin)) +
+                              " of " + file.input->path() + ": " + failure.what());
+        }
+      });
   file.input->release(task.bytes);
   return bytes;
 }

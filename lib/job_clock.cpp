@@ -2,8 +2,8 @@
 
 #include <unistd.h>
 
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 
 namespace mapreduce::detail {
 namespace {
@@ -35,7 +35,8 @@ std::int64_t monotonic_ns() {
   return std::int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
 }
 
-JobClock::JobClock(Counters& counters, bool show_progress) : counters_(counters), show_progress_(show_progress) {}
+JobClock::JobClock(Counters& counters, bool show_progress)
+    : counters_(counters), show_progress_(show_progress) {}
 
 JobClock::~JobClock() {
   if (drawn_) write_stderr("\r\x1b[K");
@@ -43,7 +44,8 @@ JobClock::~JobClock() {
 
 void JobClock::start_phase(std::string_view phase, std::uint64_t total) {
   const std::int64_t now = monotonic_ns();
-  if (!phase_.empty()) counters_(kEngineCounters, phase_ + " phase ms") += (now - phase_started_ns_) / 1'000'000;
+  if (!phase_.empty())
+    counters_(kEngineCounters, phase_ + " phase ms") += (now - phase_started_ns_) / 1'000'000;
   phase_ = phase;
   phase_started_ns_ = now;
   total_ = total;

@@ -13,8 +13,8 @@
 #include <random>
 #include <vector>
 
-#include "mapreduce/detail/records.hpp"
 #include "interruption.hpp"
+#include "mapreduce/detail/records.hpp"
 #include "mapreduce/error.hpp"
 #include "system_error.hpp"
 
@@ -90,9 +90,11 @@ Output::Output(const Options& options) {
     while (path_.size() > 1 && path_.back() == '/') path_.pop_back();
     struct stat status;
     if (::stat(path_.c_str(), &status) == 0) {
-      if (!S_ISDIR(status.st_mode)) throw UsageError("output directory " + path_ + " exists and is not a directory");
+      if (!S_ISDIR(status.st_mode))
+        throw UsageError("output directory " + path_ + " exists and is not a directory");
       if (!directory_is_empty(path_)) {
-        throw UsageError("output directory " + path_ + " exists and is not empty; remove it or choose another");
+        throw UsageError("output directory " + path_ +
+                         " exists and is not empty; remove it or choose another");
       }
     }
     // mkdtemp: exclusive, mode 0700, unpredictable, beside the final path.
@@ -136,7 +138,8 @@ void Output::give_name() {
     std::string name = temporary_pattern(path_);
     std::random_device random;
     static constexpr char kLetters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    for (std::size_t i = name.size() - 6; i < name.size(); ++i) name[i] = kLetters[random() % (sizeof kLetters - 1)];
+    for (std::size_t i = name.size() - 6; i < name.size(); ++i)
+      name[i] = kLetters[random() % (sizeof kLetters - 1)];
     if (::linkat(AT_FDCWD, proc_path.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
       temp_path_ = name;
       register_temporary_file(temp_path_.c_str());
@@ -158,7 +161,8 @@ std::string part_file_name(std::size_t partition) {
 void Output::open_part(std::size_t p) {
   const std::string path = temp_path_ + "/" + part_file_name(p);
   file_ = UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
-  if (!file_) throw_errno<ResourceError>("cannot create output file " + path_ + "/" + part_file_name(p), errno);
+  if (!file_)
+    throw_errno<ResourceError>("cannot create output file " + path_ + "/" + part_file_name(p), errno);
   parts_ = p + 1;
   set_temporary_directory_parts(parts_);
   fd_ = file_.get();
@@ -231,8 +235,8 @@ void Output::flush() {
     if (written < 0) {
       if (errno == EINTR) continue;
       if (errno == EPIPE && path_.empty()) throw OutputClosed("the reader of standard output went away");
-      throw_errno<ResourceError>("cannot write output " + (path_.empty() ? std::string("to standard output") : path_),
-                                 errno);
+      throw_errno<ResourceError>(
+          "cannot write output " + (path_.empty() ? std::string("to standard output") : path_), errno);
     }
     p += written;
     left -= static_cast<std::size_t>(written);
@@ -265,7 +269,8 @@ void Output::commit() {
       throw_errno<ResourceError>("cannot rename the finished output into place at " + path_, errno);
     }
   } else {
-    if (::fchmod(fd_, 0666 & ~mask) != 0) throw_errno<ResourceError>("cannot set the mode of output " + path_, errno);
+    if (::fchmod(fd_, 0666 & ~mask) != 0)
+      throw_errno<ResourceError>("cannot set the mode of output " + path_, errno);
     if (unnamed_) give_name();
     if (::close(file_.release()) != 0) throw_errno<ResourceError>("cannot write output " + path_, errno);
     if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {

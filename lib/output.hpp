@@ -52,7 +52,7 @@ class Output {
   int fd_ = -1;
   std::string path_;       // the final path, for a file or directory
   std::string temp_path_;  // its temporary, until commit
-  bool unnamed_ = false;    // an O_TMPFILE file, until commit
+  bool unnamed_ = false;   // an O_TMPFILE file, until commit
   bool directory_ = false;
   std::size_t parts_ = 0;  // part files created in the temporary directory
   std::string buffer_;

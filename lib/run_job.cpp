@@ -37,7 +37,8 @@ unsigned resolve_processes(unsigned requested) {
 
 EngineSettings resolve_settings(const Options& options) {
   if (options.max_attempts < 1) throw UsageError("max_attempts must be at least 1");
-  if (!(options.task_timeout >= 0)) throw UsageError("task_timeout must be 0 (no limit) or a positive number of seconds");
+  if (!(options.task_timeout >= 0))
+    throw UsageError("task_timeout must be 0 (no limit) or a positive number of seconds");
   EngineSettings settings;
   settings.processes = resolve_processes(options.processes);
   settings.max_attempts = options.max_attempts;
@@ -48,8 +49,10 @@ EngineSettings resolve_settings(const Options& options) {
 }
 
 void check_destinations(const Options& options) {
-  const int destinations = (options.output_stream != nullptr) + !options.output.empty() + !options.output_dir.empty();
-  if (destinations > 1) throw UsageError("give at most one of an output file, an output stream and an output directory");
+  const int destinations =
+      (options.output_stream != nullptr) + !options.output.empty() + !options.output_dir.empty();
+  if (destinations > 1)
+    throw UsageError("give at most one of an output file, an output stream and an output directory");
   if (options.mode != RunMode::job && !options.output_dir.empty()) {
     throw UsageError("the streaming modes write to standard output or a file, not an output directory");
   }

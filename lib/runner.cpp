@@ -61,7 +61,8 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   po::options_description general("Options");
   general.add_options()("help,h", "show this help and exit")("version", "show the version and exit")(
       "output,o", po::value<std::string>(&options.output)->value_name("FILE"),
-      "write the output to FILE (atomically: replaced only when the job succeeds) instead of standard output")(
+      "write the output to FILE (atomically: replaced only when the job succeeds) instead of standard "
+      "output")(
       "output-dir", po::value<std::string>(&options.output_dir)->value_name("DIR"),
       "write Hadoop-style part-NNNNN files, one per reduce partition, and _SUCCESS into DIR (new or empty)")(
       "format", po::value<std::string>(&format)->value_name("tsv|jsonl"),
@@ -76,7 +77,8 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
       "progress", "show a progress line on standard error (the default when it is a terminal)")(
       "no-progress", "show no progress line")("stats", "print the counters on standard error after the job")(
       "stream-map", "act as a Hadoop Streaming mapper: input lines in, key<TAB>value lines out")(
-      "stream-reduce", "act as a Hadoop Streaming reducer: key-sorted key<TAB>value lines in, output lines out");
+      "stream-reduce",
+      "act as a Hadoop Streaming reducer: key-sorted key<TAB>value lines in, output lines out");
   po::options_description hidden;
   hidden.add_options()("input", po::value<std::vector<std::string>>(&inputs));
   po::positional_options_description positional;
@@ -89,7 +91,8 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   all.add(visible).add(hidden);
 
   auto usage_error = [&](const std::string& message) {
-    std::cerr << program << ": error: " << message << "\nTry '" << program << " --help' for more information.\n";
+    std::cerr << program << ": error: " << message << "\nTry '" << program
+              << " --help' for more information.\n";
     return kExitUsageError;
   };
 
@@ -122,8 +125,8 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
     inputs.push_back("-");  // Hadoop Streaming feeds a task through standard input
   }
   if (values.count("processes") && (processes < 1 || processes > static_cast<long>(Options::kMaxProcesses))) {
-    return usage_error("--processes must be between 1 and " + std::to_string(Options::kMaxProcesses) + ", not " +
-                       std::to_string(processes));
+    return usage_error("--processes must be between 1 and " + std::to_string(Options::kMaxProcesses) +
+                       ", not " + std::to_string(processes));
   }
   if (max_attempts < 1 || max_attempts > 100) {
     return usage_error("--max-attempts must be between 1 and 100, not " + std::to_string(max_attempts));
@@ -144,7 +147,8 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   options.max_attempts = static_cast<unsigned>(max_attempts);
   options.processes = static_cast<unsigned>(processes);
   options.sequential = values.count("sequential") > 0;
-  options.progress = values.count("progress") > 0 || (values.count("no-progress") == 0 && ::isatty(STDERR_FILENO));
+  options.progress =
+      values.count("progress") > 0 || (values.count("no-progress") == 0 && ::isatty(STDERR_FILENO));
   options.stats = values.count("stats") > 0;
   detail::install_interruption_handlers(program);
   try {

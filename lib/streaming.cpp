@@ -95,15 +95,16 @@ void run_stream_reduce(ErasedJob& job, const InputSet& input, Counters& counters
         ++counters(kEngineCounters, "input lines");
         const auto tab = text_line.find('\t');
         const std::string_view key_text = text_line.substr(0, tab);
-        const std::string_view value_text = tab == std::string_view::npos ? std::string_view() : text_line.substr(tab + 1);
+        const std::string_view value_text =
+            tab == std::string_view::npos ? std::string_view() : text_line.substr(tab + 1);
         key.clear();
         std::string value_bytes;
         std::string& values = group.value_bytes();
         const std::size_t value_start = values.size();
         std::string problem = job.parse_stream_text(key_text, value_text, key, values);
         if (!problem.empty()) {
-          throw InputError("line " + std::to_string(line_number) + " of " + input.path_of(t) + ": " + problem +
-                           " (\"" + printable(text_line, 80) + "\")");
+          throw InputError("line " + std::to_string(line_number) + " of " + input.path_of(t) + ": " +
+                           problem + " (\"" + printable(text_line, 80) + "\")");
         }
         if (group.empty() || key != group.key()) {
           // The value parsed into the old group's bytes belongs to the new one.
@@ -130,7 +131,8 @@ void report_counters_to_hadoop(const Counters& counters) {
       }
       return s;
     };
-    text += "reporter:counter:" + clean(name.first) + "," + clean(name.second) + "," + std::to_string(value) + "\n";
+    text += "reporter:counter:" + clean(name.first) + "," + clean(name.second) + "," + std::to_string(value) +
+            "\n";
   }
   const char* p = text.data();
   std::size_t left = text.size();

@@ -62,8 +62,7 @@ U to_big_endian(U v) {
 template <std::size_t N>
 using UnsignedOfSize = std::conditional_t<
     N == 1, std::uint8_t,
-    std::conditional_t<N == 2, std::uint16_t,
-                       std::conditional_t<N == 4, std::uint32_t, std::uint64_t>>>;
+    std::conditional_t<N == 2, std::uint16_t, std::conditional_t<N == 4, std::uint32_t, std::uint64_t>>>;
 
 }  // namespace detail
 

@@ -16,7 +16,8 @@ namespace detail {
 //   void combiner(KeyView key, Value& combined, ValueView value);
 // which folds `value` into the value kept for `key`.
 template <class Job, class Key, class Value>
-concept HasCombiner = requires(Job& job, const ViewOf<Key>& key, Value& combined, const ViewOf<Value>& value) {
+concept HasCombiner = requires(Job& job, const ViewOf<Key>& key, Value& combined,
+                               const ViewOf<Value>& value) {
   job.combiner(key, combined, value);
 };
 

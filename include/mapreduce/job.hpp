@@ -69,7 +69,8 @@ class TypedJob final : public ErasedJob {
               [&](Value& folded) { job_.combiner(Codec<Key>::decode(key_bytes), folded, value); });
         } catch (...) {
           reduce_combined_.clear();
-          throw ReduceFailure(key_text(Codec<Key>::decode(key_bytes)), "combiner: " + current_exception_message());
+          throw ReduceFailure(key_text(Codec<Key>::decode(key_bytes)),
+                              "combiner: " + current_exception_message());
         }
       }
     }
@@ -201,10 +202,12 @@ class JobBase {
   void run() {
     static_assert(std::is_base_of_v<JobBase, Derived>,
                   "the first template argument must be the class that derives from it");
-    static_assert(requires(Derived& d, std::string_view line, Emitter& emit) { d.mapper(line, emit); },
-                  "the job needs `void mapper(std::string_view line, Emitter& emit)`");
-    static_assert(requires(Derived& d, KeyView key, Values values) { d.reducer(key, values); },
-                  "the job needs `std::pair<K, V> reducer(KeyView key, Values values)`");
+    static_assert(
+        requires(Derived & d, std::string_view line, Emitter & emit) { d.mapper(line, emit); },
+        "the job needs `void mapper(std::string_view line, Emitter& emit)`");
+    static_assert(
+        requires(Derived & d, KeyView key, Values values) { d.reducer(key, values); },
+        "the job needs `std::pair<K, V> reducer(KeyView key, Values values)`");
     TypedJob<Derived, Key, Value> typed(static_cast<Derived&>(*this), options_.format);
     const EngineKind engine = options_.sequential ? EngineKind::sequential : kEngine;
     counters_.clear();

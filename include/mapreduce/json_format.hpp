@@ -38,11 +38,21 @@ inline void append_json_string(std::string& out, std::string_view s) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
         default:
           if (c < 0x20 || c == 0x7f) {
             escape_code(c);
@@ -108,8 +118,8 @@ struct JsonFormat<bool> {
 };
 
 template <class T>
-struct JsonFormat<T, std::enable_if_t<std::is_arithmetic_v<T> && !std::is_same_v<T, bool> &&
-                                      !std::is_same_v<T, char>>> {
+struct JsonFormat<
+    T, std::enable_if_t<std::is_arithmetic_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>>> {
   static void append(std::string& out, T v) {
     if constexpr (std::is_floating_point_v<T>) {
       if (!std::isfinite(v)) {

@@ -60,11 +60,20 @@ struct StreamText<T, std::enable_if_t<std::is_same_v<ViewOf<T>, std::string_view
   static void append(std::string& out, std::string_view v) {
     for (char c : v) {
       switch (c) {
-        case '\\': out += "\\\\"; break;
-        case '\t': out += "\\t"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        default: out += c;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        default:
+          out += c;
       }
     }
   }
@@ -76,11 +85,20 @@ struct StreamText<T, std::enable_if_t<std::is_same_v<ViewOf<T>, std::string_view
       }
       if (++i == text.size()) return false;
       switch (text[i]) {
-        case '\\': bytes += '\\'; break;
-        case 't': bytes += '\t'; break;
-        case 'n': bytes += '\n'; break;
-        case 'r': bytes += '\r'; break;
-        default: return false;
+        case '\\':
+          bytes += '\\';
+          break;
+        case 't':
+          bytes += '\t';
+          break;
+        case 'n':
+          bytes += '\n';
+          break;
+        case 'r':
+          bytes += '\r';
+          break;
+        default:
+          return false;
       }
     }
     return true;

@@ -45,8 +45,8 @@ struct TextFormat<bool> {
 };
 
 template <class T>
-struct TextFormat<T, std::enable_if_t<std::is_arithmetic_v<T> && !std::is_same_v<T, bool> &&
-                                      !std::is_same_v<T, char>>> {
+struct TextFormat<
+    T, std::enable_if_t<std::is_arithmetic_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>>> {
   static void append(std::string& out, T v) {
     char buffer[64];
     auto result = std::to_chars(buffer, buffer + sizeof buffer, v);

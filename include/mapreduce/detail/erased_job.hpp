@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "mapreduce/counters.hpp"
+#include "mapreduce/detail/records.hpp"
 #include "mapreduce/export.hpp"
 #include "mapreduce/options.hpp"
-#include "mapreduce/detail/records.hpp"
 
 namespace mapreduce::detail {
 
@@ -51,8 +51,8 @@ class MAPREDUCE_EXPORT ErasedJob {
   virtual void append_stream_text(std::string_view key, std::string_view value, std::string& out) = 0;
   // The inverse: parses the two fields of such a line into encoded bytes
   // (appended to `key` and `value`); returns what is wrong, or "" if nothing.
-  virtual std::string parse_stream_text(std::string_view key_text, std::string_view value_text, std::string& key,
-                                        std::string& value) = 0;
+  virtual std::string parse_stream_text(std::string_view key_text, std::string_view value_text,
+                                        std::string& key, std::string& value) = 0;
 };
 
 // mapper threw on the line that starts at `line_begin`.
