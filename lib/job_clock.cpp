@@ -5,21 +5,12 @@
 #include <cstdio>
 #include <ctime>
 
+#include "standard_error.hpp"
+
 namespace mapreduce::detail {
 namespace {
 
 constexpr std::int64_t kRedrawNs = 200'000'000;
-
-void write_stderr(const std::string& text) {
-  const char* p = text.data();
-  std::size_t left = text.size();
-  while (left > 0) {
-    const ssize_t n = ::write(STDERR_FILENO, p, left);
-    if (n <= 0) return;  // progress is best effort
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-}
 
 std::string fixed(double value, int decimals) {
   char text[64];
@@ -39,7 +30,7 @@ JobClock::JobClock(Counters& counters, bool show_progress)
     : counters_(counters), show_progress_(show_progress) {}
 
 JobClock::~JobClock() {
-  if (drawn_) write_stderr("\r\x1b[K");
+  if (drawn_) write_to_standard_error("\r\x1b[K");
 }
 
 void JobClock::start_phase(std::string_view phase, std::uint64_t total) {
@@ -81,14 +72,14 @@ void JobClock::draw() {
     line += " " + std::to_string(done_) + " of " + std::to_string(total_) + " partitions";
   }
   line += "\x1b[K";
-  write_stderr(line);
+  write_to_standard_error(line);
   drawn_ = true;
 }
 
 void JobClock::finish() {
   start_phase("", 0);
   phase_.clear();
-  if (drawn_) write_stderr("\r\x1b[K");
+  if (drawn_) write_to_standard_error("\r\x1b[K");
   drawn_ = false;
 }
 

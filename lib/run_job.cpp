@@ -7,6 +7,7 @@
 #include "engines.hpp"
 #include "mapreduce/detail/erased_job.hpp"
 #include "mapreduce/error.hpp"
+#include "standard_error.hpp"
 #include "streaming.hpp"
 
 namespace mapreduce::detail {
@@ -77,14 +78,7 @@ void print_counters(const Counters& counters) {
     }
     text += "    " + name.second + "=" + std::to_string(value) + "\n";
   }
-  const char* p = text.data();
-  std::size_t left = text.size();
-  while (left > 0) {
-    const ssize_t n = ::write(STDERR_FILENO, p, left);
-    if (n <= 0) return;
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
+  write_to_standard_error(text);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "mapreduce/detail/lines.hpp"
 #include "mapreduce/error.hpp"
+#include "standard_error.hpp"
 #include "system_error.hpp"
 #include "task_counters.hpp"
 #include "user_code_failure.hpp"
@@ -134,14 +135,7 @@ void report_counters_to_hadoop(const Counters& counters) {
     text += "reporter:counter:" + clean(name.first) + "," + clean(name.second) + "," + std::to_string(value) +
             "\n";
   }
-  const char* p = text.data();
-  std::size_t left = text.size();
-  while (left > 0) {
-    const ssize_t n = ::write(STDERR_FILENO, p, left);
-    if (n <= 0) return;
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
+  write_to_standard_error(text);
 }
 
 }  // namespace mapreduce::detail
