@@ -30,6 +30,10 @@ InputFile::InputFile(std::string path) : path_(std::move(path)) {
   fd_ = UniqueFd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (!fd_) throw_errno<InputError>("cannot open input " + path_, errno);
   map();
+  // The mapping outlives the descriptor. Closing it lets a job read a
+  // directory of thousands of files without running out of descriptors;
+  // check_unchanged() then looks the file up by its path.
+  fd_.reset();
 }
 
 InputFile::InputFile(std::string path, UniqueFd fd) : path_(std::move(path)), fd_(std::move(fd)) { map(); }
@@ -75,6 +79,8 @@ void InputFile::map() {
   if (::fstat(fd_.get(), &status) != 0) throw_errno<InputError>("cannot stat input " + path_, errno);
   size_ = status.st_size;
   modified_ns_ = modified_ns(status);
+  device_ = status.st_dev;
+  inode_ = status.st_ino;
   if (S_ISDIR(status.st_mode)) throw InputError("input " + path_ + " is a directory, not a file");
   if (!S_ISREG(status.st_mode)) {
     throw InputError("input " + path_ +
@@ -97,7 +103,13 @@ InputFile::~InputFile() {
 
 void InputFile::check_unchanged() const {
   struct stat status;
-  if (::fstat(fd_.get(), &status) != 0) throw_errno<InputError>("cannot stat input " + path_, errno);
+  if (fd_) {
+    if (::fstat(fd_.get(), &status) != 0) throw_errno<InputError>("cannot stat input " + path_, errno);
+  } else if (::stat(path_.c_str(), &status) != 0 || status.st_dev != device_ || status.st_ino != inode_) {
+    // Removed or replaced by another file: the mapped one, which the job
+    // read, lives on unchanged.
+    return;
+  }
   if (status.st_size != size_ || modified_ns(status) != modified_ns_) {
     throw InputError("input " + path_ + " changed while the job was reading it (" +
                      (status.st_size == size_ ? std::string("it was modified")

@@ -47,9 +47,11 @@ class InputFile {
   void map();
 
   std::string path_;
-  UniqueFd fd_;
+  UniqueFd fd_;  // only for standard input; a named file is found by its path
   std::int64_t size_ = 0;
   std::int64_t modified_ns_ = 0;
+  std::uint64_t device_ = 0;
+  std::uint64_t inode_ = 0;
   MappedRegion region_;
   bool registered_ = false;  // with the SIGBUS handler
 };
