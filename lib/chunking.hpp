@@ -12,9 +12,8 @@ namespace mapreduce::detail {
 // together they cover `text` exactly, in order.
 std::vector<std::string_view> split_into_chunks(std::string_view text, std::size_t count);
 
-// How many map tasks an input of `bytes` bytes is cut into: up to 16 tasks of
-// at least 1 MiB, more for inputs over 1 GiB so that no task exceeds about
-// 64 MiB. It depends on the input alone, never on the number of processes, so
+// How many map tasks an input of `bytes` bytes is cut into: one per started
+// MiB up to 16, and above 1 GiB as many as keep each task under about 64 MiB. It depends on the input alone, never on the number of processes, so
 // both engines run the very same map tasks: with a combiner, every reducer
 // sees the same partial values in the same order whatever the process count.
 std::size_t map_task_count(std::size_t bytes);

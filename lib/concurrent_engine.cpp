@@ -157,7 +157,7 @@ class ConcurrentJob {
           }
           pool.kill_and_reap(w);
           ++counters_(kEngineCounters, "failed task attempts");
-          recover(phase, w, "failed: " + reported_error(w), event.pid);
+          recover(phase, w, "failed: " + reported_error(w), event.pid, true);
           break;
         case WorkerPool::Event::Kind::death:
           if (event.signal == SIGBUS) input_.check_unchanged();
@@ -191,8 +191,10 @@ class ConcurrentJob {
   }
 
   // Worker w of this phase is gone: queue its unfinished task again, unless
-  // that task has used up its attempts. `what` says how the worker ended.
-  void recover(Phase phase, unsigned w, const std::string& what, pid_t pid) {
+  // that task has used up its attempts. `what` says how the worker ended;
+  // `user_code`: user code threw (with retry_exceptions), which is then also
+  // what the job's error is.
+  void recover(Phase phase, unsigned w, const std::string& what, pid_t pid, bool user_code = false) {
     WorkerSlot& slot = control_.slot(w);
     const std::uint32_t task = slot.task;
     const bool had_task = slot.phase == phase && slot.task_started_ns != 0 && task < task_count(phase) &&
@@ -211,6 +213,11 @@ class ConcurrentJob {
     }
     unsigned& attempts = (phase == Phase::map ? map_attempts_ : reduce_attempts_)[task];
     if (++attempts >= settings_.max_attempts) {
+      if (user_code) {
+        throw UserCodeError(describe_task(phase, task) + " failed after " + std::to_string(attempts) +
+                            " attempts; the last: " + reported_error(w) + " (in worker " + std::to_string(w) +
+                            ")");
+      }
       throw WorkerError(describe_task(phase, task) + " failed after " + std::to_string(attempts) +
                         (attempts == 1 ? " attempt" : " attempts") + "; the last: worker " +
                         std::to_string(w) + " (pid " + std::to_string(pid) + ") " + what);

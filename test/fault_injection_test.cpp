@@ -616,9 +616,9 @@ BOOST_DATA_TEST_CASE_F(Fixture, retries_crashed_tasks, data::make(cases()), c) {
         check_names_crash(result.what, c);
         break;
       case Outcome::error_after_attempts:
-        // Either type tells what happened: the user's code failed, in a task
-        // that was given up on.
-        BOOST_TEST((result.type == "UserCodeError" || result.type == "WorkerError"));
+        // The user's code failed, in a task that was given up on: the error
+        // is the user's, as without retries.
+        BOOST_TEST(result.type == "UserCodeError");
         check_names_task(result.what, c);
         check_names_attempts(result.what, expected.attempts);
         check_names_user_fault(result.what, c);
