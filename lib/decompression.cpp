@@ -124,7 +124,8 @@ std::uint64_t unzstd(std::string_view in, const std::string& path, LineBlocks& o
   // Until every byte is read and the decoder, given room, has nothing more
   // to write.
   while (input.pos < input.size || output_full) {
-    ZSTD_outBuffer output{out.space(), out.room(), 0};
+    const std::size_t room = out.room();  // may move the buffer: before space()
+    ZSTD_outBuffer output{out.space(), room, 0};
     hint = ZSTD_decompressStream(stream, &output, &input);
     if (ZSTD_isError(hint)) {
       throw InputError("input " + path + " is not valid zstd data: " + ZSTD_getErrorName(hint));

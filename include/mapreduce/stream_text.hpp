@@ -39,6 +39,10 @@ struct StreamText {
   }
   static bool parse(std::string_view text, std::string& bytes) {
     if (text.size() % 2 != 0) return false;
+    if constexpr (std::is_trivially_copyable_v<T> && !std::is_arithmetic_v<T>) {
+      // Codec<T>::decode reads exactly sizeof(T) bytes.
+      if (text.size() != 2 * sizeof(T)) return false;
+    }
     auto digit = [](char c) {
       if (c >= '0' && c <= '9') return c - '0';
       if (c >= 'a' && c <= 'f') return c - 'a' + 10;
