@@ -14,8 +14,8 @@ namespace mapreduce::detail {
 namespace {
 
 // The regular files of a directory, in name order, as Hadoop's input formats
-// list them: hidden ('.') and bookkeeping ('_', such as _SUCCESS) names and
-// subdirectories are left out.
+// list them: hidden ('.') and bookkeeping ('_', such as _SUCCESS) names,
+// subdirectories and anything else that is not a regular file are left out.
 std::vector<std::string> files_in(const std::string& directory) {
   DIR* dir = ::opendir(directory.c_str());
   if (dir == nullptr) throw_errno<InputError>("cannot read input directory " + directory, errno);
@@ -31,8 +31,10 @@ std::vector<std::string> files_in(const std::string& directory) {
   for (const std::string& name : names) {
     struct stat status;
     const std::string path = prefix + name;
-    if (::stat(path.c_str(), &status) == 0 && S_ISDIR(status.st_mode)) continue;
-    files.push_back(path);  // anything else is opened, and refused there if it is not a file
+    // Subdirectories, FIFOs, devices and sockets are not part of the data;
+    // a name that cannot be looked up is opened, and its error reported.
+    if (::stat(path.c_str(), &status) == 0 && !S_ISREG(status.st_mode)) continue;
+    files.push_back(path);
   }
   return files;
 }

@@ -64,6 +64,16 @@ Output::Output(const Options& options) {
   }
   if (!options.output.empty()) {
     path_ = options.output;
+    struct stat status;
+    if (::stat(path_.c_str(), &status) == 0 && !S_ISREG(status.st_mode) && !S_ISDIR(status.st_mode)) {
+      // A device, a FIFO or a socket (/dev/stdout, /dev/full, a named pipe)
+      // cannot be replaced atomically, nor should it be: write to it, as a
+      // shell redirection would.
+      file_ = UniqueFd(::open(path_.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY));
+      if (!file_) throw_errno<ResourceError>("cannot open output " + path_, errno);
+      fd_ = file_.get();
+      return;
+    }
     // An unnamed file in the output's directory (O_TMPFILE): if this process
     // is killed outright, nothing is left behind. It gets a name only at
     // commit. Where the file system cannot do that, mkstemp: exclusive

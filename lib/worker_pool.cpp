@@ -28,11 +28,15 @@ void sleep_one_millisecond() {
   ::nanosleep(&delay, nullptr);
 }
 
-[[noreturn]] void run_worker(unsigned index, int channel, pid_t parent, const WorkerPool::WorkerMain& body) {
+[[noreturn]] void run_worker(unsigned index, int channel, pid_t parent, const WorkerPool::WorkerMain& body,
+                             const sigset_t& signal_mask) {
   // Die with the parent. The parent may have died before prctl took effect, so
   // check that we were not already handed to another process.
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(1);
   reset_interruption_in_worker();
+  // Only now may SIGINT and SIGTERM arrive: with the parent's handlers this
+  // worker would have acted as the parent.
+  ::sigprocmask(SIG_SETMASK, &signal_mask, nullptr);
   int status = 0;
   try {
     body(index, channel);
@@ -76,20 +80,32 @@ void WorkerPool::fork_worker(unsigned index) {
   }
   UniqueFd parent_end(ends[0]);
   UniqueFd worker_end(ends[1]);
+  // SIGINT and SIGTERM wait until the child has its worker handlers and the
+  // parent has registered the child, so that an interruption right at the
+  // fork neither runs the parent's clean-up in the child nor misses the child.
+  sigset_t interrupts;
+  sigset_t previous;
+  sigemptyset(&interrupts);
+  sigaddset(&interrupts, SIGINT);
+  sigaddset(&interrupts, SIGTERM);
+  ::sigprocmask(SIG_BLOCK, &interrupts, &previous);
   const pid_t pid = ::fork();
   if (pid < 0) {
+    const int error = errno;
+    ::sigprocmask(SIG_SETMASK, &previous, nullptr);
     throw_errno<ResourceError>(
-        "cannot fork worker " + std::to_string(index) + " of " + std::to_string(workers_.size()), errno);
+        "cannot fork worker " + std::to_string(index) + " of " + std::to_string(workers_.size()), error);
   }
   if (pid == 0) {
     // The other workers' channels must close when the parent dies, so this
     // worker must not hold their parent ends.
     for (Worker& other : workers_) ::close(other.channel.release());
     ::close(parent_end.release());
-    run_worker(index, worker_end.release(), parent_, body_);
+    run_worker(index, worker_end.release(), parent_, body_, previous);
   }
   register_worker(pid);
   workers_[index] = Worker{pid, std::move(parent_end)};
+  ::sigprocmask(SIG_SETMASK, &previous, nullptr);
 }
 
 void WorkerPool::kill_all() {
