@@ -93,8 +93,10 @@ void WorkerPool::fork_worker(unsigned index) {
   if (pid < 0) {
     const int error = errno;
     ::sigprocmask(SIG_SETMASK, &previous, nullptr);
-    throw_errno<ResourceError>(
-        "cannot fork worker " + std::to_string(index) + " of " + std::to_string(workers_.size()), error);
+    throw_errno<ResourceError>("cannot fork worker " + std::to_string(index) + " of " +
+                                   std::to_string(workers_.size()) +
+                                   (error == EAGAIN ? " (at the limit on processes? see ulimit -u)" : ""),
+                               error);
   }
   if (pid == 0) {
     // The other workers' channels must close when the parent dies, so this
