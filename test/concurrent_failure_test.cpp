@@ -18,7 +18,6 @@
 #include <csignal>
 #include <cstdint>
 #include <exception>
-#include <mapreduce/mapreduce.hpp>
 #include <optional>
 #include <ostream>
 #include <set>
@@ -36,11 +35,13 @@
 #include <boost/test/unit_test.hpp>
 
 #include "test_support.hpp"
+#include <mapreduce/mapreduce.hpp>
 
 namespace {
 
 namespace data = boost::unit_test::data;
 using mapreduce::test::directory_entries;
+using mapreduce::test::message_of;
 using mapreduce::test::new_entries;
 using mapreduce::test::no_child_left;
 using mapreduce::test::read_file;
@@ -172,22 +173,6 @@ bool names_line(const std::string& text, std::size_t line) {
     if (after == text.size() || text[after] < '0' || text[after] > '9') return true;
   }
   return false;
-}
-
-// Runs `run` and returns the message of the Expected it throws; reports any
-// other outcome as a failure.
-template <class Expected, class F>
-std::optional<std::string> message_of(F&& run) {
-  try {
-    run();
-  } catch (const Expected& e) {
-    return std::string(e.what());
-  } catch (const std::exception& e) {
-    BOOST_ERROR("expected " << typeid(Expected).name() << ", got " << typeid(e).name() << ": " << e.what());
-    return std::nullopt;
-  }
-  BOOST_ERROR("run() did not throw");
-  return std::nullopt;
 }
 
 void check_message(const FailureCase& c, const std::string& path, const std::string& what, bool concurrent) {

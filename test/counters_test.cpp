@@ -11,7 +11,6 @@
 #define BOOST_TEST_MODULE counters
 #include <fcntl.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <csignal>
 #include <cstdint>
@@ -28,11 +27,13 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "compression_support.hpp"
 #include "test_support.hpp"
 #include <mapreduce/mapreduce.hpp>
 
 namespace {
 
+using mapreduce::test::gzip;
 using mapreduce::test::no_child_left;
 using mapreduce::test::TempDir;
 
@@ -147,24 +148,6 @@ std::string random_text(std::mt19937_64& random, std::size_t bytes, std::size_t 
     text += random() % 9 == 0 ? "\r\n" : "\n";
   }
   return text;
-}
-
-// text compressed as the gzip tool does it.
-std::string gzip(std::string_view text) {
-  z_stream stream{};
-  if (deflateInit2(&stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw std::runtime_error("deflateInit2 failed");
-  }
-  std::string out(deflateBound(&stream, text.size()) + 64, '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  stream.avail_in = static_cast<uInt>(text.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  const int status = deflate(&stream, Z_FINISH);
-  out.resize(stream.total_out);
-  deflateEnd(&stream);
-  if (status != Z_STREAM_END) throw std::runtime_error("deflate did not finish");
-  return out;
 }
 
 // The counters that do not depend on time or memory.

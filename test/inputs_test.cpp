@@ -16,8 +16,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include <csignal>
 #include <cstdint>
@@ -37,15 +35,19 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "compression_support.hpp"
 #include "test_support.hpp"
 #include <mapreduce/mapreduce.hpp>
 
 namespace {
 
 using mapreduce::test::first_difference;
+using mapreduce::test::gzip;
+using mapreduce::test::message_of;
 using mapreduce::test::no_child_left;
 using mapreduce::test::read_file;
 using mapreduce::test::TempDir;
+using mapreduce::test::zstd;
 
 constexpr std::string_view kMessage = "deliberate failure 5e1f";
 
@@ -128,54 +130,6 @@ std::string run_lines(const std::vector<std::string>& inputs, unsigned processes
   std::ostringstream out;
   Lines(inputs, options_for(processes, out)).run();
   return out.str();
-}
-
-// gzip and Zstandard data as the command-line tools write them.
-std::string gzip(std::string_view text, int level = 6) {
-  z_stream stream{};
-  if (deflateInit2(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw std::runtime_error("deflateInit2 failed");
-  }
-  std::string out(deflateBound(&stream, text.size()) + 64, '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  stream.avail_in = static_cast<uInt>(text.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  const int status = deflate(&stream, Z_FINISH);
-  out.resize(stream.total_out);
-  deflateEnd(&stream);
-  if (status != Z_STREAM_END) throw std::runtime_error("deflate did not finish");
-  return out;
-}
-
-// With a content checksum, as the zstd tool writes by default, so that
-// corruption anywhere is detectable.
-std::string zstd(std::string_view text, int level = 3) {
-  ZSTD_CCtx* context = ZSTD_createCCtx();
-  ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level);
-  ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1);
-  std::string out(ZSTD_compressBound(text.size()), '\0');
-  const std::size_t size = ZSTD_compress2(context, out.data(), out.size(), text.data(), text.size());
-  ZSTD_freeCCtx(context);
-  if (ZSTD_isError(size)) throw std::runtime_error(ZSTD_getErrorName(size));
-  out.resize(size);
-  return out;
-}
-
-// Runs `run` and returns the message of the Expected it throws; reports any
-// other outcome as a failure.
-template <class Expected, class F>
-std::optional<std::string> message_of(F&& run) {
-  try {
-    run();
-  } catch (const Expected& e) {
-    return std::string(e.what());
-  } catch (const std::exception& e) {
-    BOOST_ERROR("expected " << typeid(Expected).name() << ", got " << typeid(e).name() << ": " << e.what());
-    return std::nullopt;
-  }
-  BOOST_ERROR("run() did not throw");
-  return std::nullopt;
 }
 
 // "line 52345" in text, not followed by another digit.

@@ -42,6 +42,7 @@ namespace {
 
 using mapreduce::test::directory_entries;
 using mapreduce::test::first_difference;
+using mapreduce::test::message_of;
 using mapreduce::test::new_entries;
 using mapreduce::test::no_child_left;
 using mapreduce::test::read_file;
@@ -141,20 +142,6 @@ std::string part_name(std::size_t p) {
   char name[32];
   std::snprintf(name, sizeof name, "part-%05zu", p);
   return name;
-}
-
-template <class Expected, class F>
-std::optional<std::string> message_of(F&& run) {
-  try {
-    run();
-  } catch (const Expected& e) {
-    return std::string(e.what());
-  } catch (const std::exception& e) {
-    BOOST_ERROR("expected " << typeid(Expected).name() << ", got " << typeid(e).name() << ": " << e.what());
-    return std::nullopt;
-  }
-  BOOST_ERROR("run() did not throw");
-  return std::nullopt;
 }
 
 struct Fixture : TempDir {

@@ -1,8 +1,10 @@
 #pragma once
 
 // Helpers the test suites share: a temporary directory per test, whole-file
-// reads and writes, and the checks that a job left nothing behind (child
-// processes, /dev/shm entries). Header-only, for test programs only.
+// reads and writes, the checks that a job left nothing behind (child
+// processes, /dev/shm entries), and the message of the error a job throws.
+// Header-only, for Boost.Test programs only (include it after defining
+// BOOST_TEST_MODULE).
 
 #include <dirent.h>
 #include <sys/wait.h>
@@ -13,11 +15,15 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <typeinfo>
+
+#include <boost/test/unit_test.hpp>
 
 namespace mapreduce::test {
 
@@ -125,6 +131,22 @@ inline std::string first_difference(std::string_view expected, std::string_view 
   message << "sizes " << expected.size() << " and " << actual.size() << ", first difference at byte " << i
           << ": expected \"" << excerpt(expected) << "\", got \"" << excerpt(actual) << "\"";
   return message.str();
+}
+
+// Runs `run` and returns the message of the Expected it throws; reports any
+// other outcome as a failure.
+template <class Expected, class F>
+std::optional<std::string> message_of(F&& run) {
+  try {
+    run();
+  } catch (const Expected& e) {
+    return std::string(e.what());
+  } catch (const std::exception& e) {
+    BOOST_ERROR("expected " << typeid(Expected).name() << ", got " << typeid(e).name() << ": " << e.what());
+    return std::nullopt;
+  }
+  BOOST_ERROR("run() did not throw");
+  return std::nullopt;
 }
 
 }  // namespace mapreduce::test
