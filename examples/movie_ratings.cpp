@@ -92,10 +92,12 @@ double number_field(const boost::json::object& object, const char* name, std::st
   return found && std::fabs(exact - parsed) <= 1e-12 * std::fabs(parsed) ? exact : parsed;
 }
 
-// movies.txt beside the (first) ratings file; in the current directory when
-// the ratings come from standard input.
-std::string default_catalogue(const std::string& ratings) {
+// movies.txt beside the (first) ratings file or directory ("r/parts/" is
+// the directory r/parts, so r/movies.txt); in the current directory when the
+// ratings come from standard input.
+std::string default_catalogue(std::string ratings) {
   if (ratings == "-") return "movies.txt";
+  while (ratings.size() > 1 && ratings.back() == '/') ratings.pop_back();
   const auto slash = ratings.rfind('/');
   return (slash == std::string::npos ? std::string() : ratings.substr(0, slash + 1)) + "movies.txt";
 }
@@ -109,8 +111,10 @@ class MovieRatings final : public mapreduce::MapReduceConcurrent<MovieRatings, s
       : MapReduceConcurrent(ratings, options),
         catalogue_(catalogue.empty() ? default_catalogue(ratings.front()) : std::move(catalogue)) {}
 
-  // Loads the catalogue; the workers inherit it.
+  // Loads the catalogue; the workers inherit it. A Hadoop Streaming mapper
+  // never needs it (only reducer names the movies).
   void setup() {
+    if (options().mode == mapreduce::RunMode::stream_map) return;
     std::ifstream in(catalogue_, std::ios::binary);
     if (!in) throw cannot_read();
     std::string line;

@@ -22,6 +22,7 @@ char g_temporary[kMaxText];
 std::atomic<bool> g_has_temporary{false};
 std::atomic<bool> g_temporary_is_directory{false};
 std::atomic<std::size_t> g_temporary_parts{0};
+std::atomic<bool> g_progress_line_shown{false};
 // The mapped inputs: a slot is in use while its begin is not null.
 struct InputRegion {
   std::atomic<const char*> begin{nullptr};
@@ -78,8 +79,14 @@ void clean_up() {
   ::rmdir(g_temporary);
 }
 
+// The message starts on a clean line, not after the progress line.
+void clear_progress_line() {
+  if (g_progress_line_shown.load()) write_text("\r\x1b[K");
+}
+
 void on_interrupt(int signal) {
   clean_up();
+  clear_progress_line();
   write_text(g_program);
   write_text(": interrupted\n");
   ::signal(signal, SIG_DFL);
@@ -92,6 +99,7 @@ void on_bus_error(int signal, siginfo_t* info, void*) {
     const char* begin = input.begin.load();
     if (begin != nullptr && address >= begin && address < begin + input.size.load()) {
       clean_up();
+      clear_progress_line();
       write_text(g_program);
       write_text(": error: input ");
       write_text(input.path.load());
@@ -137,6 +145,8 @@ void register_temporary_directory(const char* path) {
 void set_temporary_directory_parts(std::size_t parts) { g_temporary_parts = parts; }
 
 void unregister_temporary_file() { g_has_temporary = false; }
+
+void set_progress_line_shown(bool shown) { g_progress_line_shown = shown; }
 
 void register_input(const void* begin, std::size_t size, const char* path) {
   for (InputRegion& input : g_inputs) {

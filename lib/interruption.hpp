@@ -19,6 +19,9 @@ void register_temporary_file(const char* path);
 void register_temporary_directory(const char* path);
 void set_temporary_directory_parts(std::size_t parts);
 void unregister_temporary_file();
+// Whether a progress line stands on standard error, to be cleared before a
+// message.
+void set_progress_line_shown(bool shown);
 // Up to kMaxRegisteredInputs mappings at once; `path` must outlive the
 // registration.
 void register_input(const void* begin, std::size_t size, const char* path);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "interruption.hpp"
 #include "standard_error.hpp"
 
 namespace mapreduce::detail {
@@ -31,6 +32,7 @@ JobClock::JobClock(Counters& counters, bool show_progress)
 
 JobClock::~JobClock() {
   if (drawn_) write_to_standard_error("\r\x1b[K");
+  set_progress_line_shown(false);
 }
 
 void JobClock::start_phase(std::string_view phase, std::uint64_t total) {
@@ -74,6 +76,7 @@ void JobClock::draw() {
   line += "\x1b[K";
   write_to_standard_error(line);
   drawn_ = true;
+  set_progress_line_shown(true);
 }
 
 void JobClock::finish() {
@@ -81,6 +84,7 @@ void JobClock::finish() {
   phase_.clear();
   if (drawn_) write_to_standard_error("\r\x1b[K");
   drawn_ = false;
+  set_progress_line_shown(false);
 }
 
 }  // namespace mapreduce::detail

@@ -4,6 +4,7 @@
 
 #include <iostream>
 #include <sstream>
+#include <utility>
 #include <vector>
 
 #include <boost/program_options.hpp>
@@ -71,7 +72,7 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
       "number of worker processes (default: the number of online CPUs)")(
       "sequential", "run in this process with the sequential engine (same output)")(
       "max-attempts", po::value<long>(&max_attempts)->value_name("N"),
-      "run a task at most N times when its worker dies (default: 4)")(
+      "run a task at most N times when its worker dies (1 to 100; default: 4)")(
       "task-timeout", po::value<double>(&options.task_timeout)->value_name("SECONDS"),
       "kill a task that runs longer than SECONDS and treat it as a crash (default: no limit)")(
       "progress", "show a progress line on standard error (the default when it is a terminal)")(
@@ -114,8 +115,10 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
     std::cout << program << " (mapreduce " << version() << ")\n";
     return 0;
   }
-  if (values.count("stream-map") && values.count("stream-reduce")) {
-    return usage_error("--stream-map and --stream-reduce exclude each other");
+  for (const auto& [a, b] : {std::pair{"stream-map", "stream-reduce"}, std::pair{"sequential", "processes"},
+                             std::pair{"progress", "no-progress"}, std::pair{"output", "output-dir"}}) {
+    if (values.count(a) && values.count(b))
+      return usage_error(std::string("--") + a + " and --" + b + " exclude each other");
   }
   options.mode = values.count("stream-map")      ? RunMode::stream_map
                  : values.count("stream-reduce") ? RunMode::stream_reduce
@@ -140,9 +143,6 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
     options.format = OutputFormat::jsonl;
   } else {
     return usage_error("--format must be tsv or jsonl, not '" + format + "'");
-  }
-  if (!options.output.empty() && !options.output_dir.empty()) {
-    return usage_error("--output and --output-dir exclude each other");
   }
   options.max_attempts = static_cast<unsigned>(max_attempts);
   options.processes = static_cast<unsigned>(processes);

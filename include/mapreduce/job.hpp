@@ -208,6 +208,10 @@ class JobBase {
     static_assert(
         requires(Derived & d, KeyView key, Values values) { d.reducer(key, values); },
         "the job needs `std::pair<K, V> reducer(KeyView key, Values values)`");
+    static_assert(
+        !requires { &Derived::combiner; } || HasCombiner<Derived, Key, Value>,
+        "the job's combiner must be `void combiner(KeyView key, Value& combined, ValueView value)`; "
+        "with another signature it would never be called");
     TypedJob<Derived, Key, Value> typed(static_cast<Derived&>(*this), options_.format);
     const EngineKind engine = options_.sequential ? EngineKind::sequential : kEngine;
     counters_.clear();
@@ -221,6 +225,7 @@ class JobBase {
 
   // After run(): every counter, the user's and the engine's (group
   // "mapreduce"), summed over the successful task attempts of every process.
+  // run() starts from none; a counter never counted is absent (get() gives 0).
   const Counters& counters() const { return counters_; }
 
  protected:

@@ -25,7 +25,8 @@ struct Options {
   // succeeded, so a failed job leaves an existing file untouched.
   std::string output = {};
 
-  // When set, output goes to this stream instead (and `output` is ignored).
+  // When set, output goes to this stream instead. At most one of output,
+  // output_stream and output_dir may be set (UsageError otherwise).
   // The stream must outlive run(). Nothing is written to it if the job fails.
   std::ostream* output_stream = nullptr;
 

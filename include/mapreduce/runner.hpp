@@ -47,7 +47,8 @@ class MAPREDUCE_EXPORT Runner {
   std::unique_ptr<Impl> impl_;
 };
 
-// main() for a job class with the usual (path, options) constructor:
+// main() for a job class with the usual (inputs, options) constructor (the
+// inherited one: `using MapReduceConcurrent::MapReduceConcurrent;`):
 //   int main(int argc, char** argv) {
 //     return mapreduce::run_main<WordCount>(argc, argv, "Counts words.");
 //   }
