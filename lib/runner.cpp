@@ -52,6 +52,10 @@ void Runner::add_option(const std::string& name, const std::string& value_name, 
                                    help.c_str());
 }
 
+void Runner::add_flag(const std::string& name, const std::string& help, bool& target) {
+  impl_->job_options.add_options()(name.c_str(), po::bool_switch(&target), help.c_str());
+}
+
 int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   const std::string& program = impl_->program;
   Options options;

@@ -35,6 +35,9 @@ class MAPREDUCE_EXPORT Runner {
   void add_option(const std::string& name, const std::string& value_name, const std::string& help,
                   std::string& target);
 
+  // Adds `--NAME`, a switch: `target` becomes true when it is given.
+  void add_flag(const std::string& name, const std::string& help, bool& target);
+
   // The job: given the inputs and the options from the command line, it
   // constructs the job and calls run().
   using JobFunction = std::function<void(const std::vector<std::string>& inputs, const Options& options)>;
