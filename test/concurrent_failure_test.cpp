@@ -42,6 +42,7 @@ namespace {
 namespace data = boost::unit_test::data;
 using mapreduce::test::directory_entries;
 using mapreduce::test::message_of;
+using mapreduce::test::names_line;
 using mapreduce::test::new_entries;
 using mapreduce::test::no_child_left;
 using mapreduce::test::read_file;
@@ -163,16 +164,6 @@ std::vector<FailureCase> failure_cases() {
     }
   }
   return cases;
-}
-
-// "line 52345" in text, not followed by another digit.
-bool names_line(const std::string& text, std::size_t line) {
-  const std::string phrase = "line " + std::to_string(line);
-  for (std::size_t at = text.find(phrase); at != std::string::npos; at = text.find(phrase, at + 1)) {
-    const std::size_t after = at + phrase.size();
-    if (after == text.size() || text[after] < '0' || text[after] > '9') return true;
-  }
-  return false;
 }
 
 void check_message(const FailureCase& c, const std::string& path, const std::string& what, bool concurrent) {

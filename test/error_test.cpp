@@ -17,6 +17,7 @@
 #include "test_support.hpp"
 #include <mapreduce/mapreduce.hpp>
 
+using mapreduce::test::names_line;
 using mapreduce::test::TempDir;
 
 namespace {
@@ -69,16 +70,6 @@ std::string error_of(const std::string& path) {
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
-}
-
-// Whether `message` says "line N" for exactly this N (not N0 or N1).
-bool names_line(const std::string& message, std::size_t n) {
-  const std::string needle = "line " + std::to_string(n);
-  for (auto at = message.find(needle); at != std::string::npos; at = message.find(needle, at + 1)) {
-    const std::size_t after = at + needle.size();
-    if (after == message.size() || !std::isdigit(static_cast<unsigned char>(message[after]))) return true;
-  }
-  return false;
 }
 
 // Whether every byte is printable ASCII (what a terminal shows as it is).

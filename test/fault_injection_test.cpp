@@ -63,6 +63,7 @@ namespace {
 namespace data = boost::unit_test::data;
 using mapreduce::test::directory_entries;
 using mapreduce::test::first_difference;
+using mapreduce::test::names_line;
 using mapreduce::test::new_entries;
 using mapreduce::test::no_child_left;
 using mapreduce::test::read_file;
@@ -428,11 +429,6 @@ std::size_t to_size(const std::string& digits) {
   std::size_t n = 0;
   std::from_chars(digits.data(), digits.data() + digits.size(), n);
   return n;
-}
-
-// "line 45001" in text, not followed by another digit.
-bool names_line(const std::string& text, std::size_t line) {
-  return std::regex_search(text, std::regex("line " + std::to_string(line) + "([^0-9]|$)"));
 }
 
 // The message names the task that ran the fault: for map, a byte range of

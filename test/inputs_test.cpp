@@ -44,6 +44,7 @@ namespace {
 using mapreduce::test::first_difference;
 using mapreduce::test::gzip;
 using mapreduce::test::message_of;
+using mapreduce::test::names_line;
 using mapreduce::test::no_child_left;
 using mapreduce::test::read_file;
 using mapreduce::test::TempDir;
@@ -130,16 +131,6 @@ std::string run_lines(const std::vector<std::string>& inputs, unsigned processes
   std::ostringstream out;
   Lines(inputs, options_for(processes, out)).run();
   return out.str();
-}
-
-// "line 52345" in text, not followed by another digit.
-bool names_line(const std::string& text, std::size_t line) {
-  const std::string phrase = "line " + std::to_string(line);
-  for (std::size_t at = text.find(phrase); at != std::string::npos; at = text.find(phrase, at + 1)) {
-    const std::size_t after = at + phrase.size();
-    if (after == text.size() || text[after] < '0' || text[after] > '9') return true;
-  }
-  return false;
 }
 
 // This process's standard input replaced by the read end of a pipe that a

@@ -41,6 +41,7 @@
 namespace {
 
 using mapreduce::test::directory_entries;
+using mapreduce::test::escaped;
 using mapreduce::test::first_difference;
 using mapreduce::test::message_of;
 using mapreduce::test::new_entries;
@@ -114,23 +115,6 @@ std::string random_words(std::mt19937_64& random, std::size_t lines) {
       text += ' ';
     }
     text += '\n';
-  }
-  return text;
-}
-
-// s with bytes other than printable ASCII as \xNN, for messages.
-std::string escaped(std::string_view s) {
-  std::string text;
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u < 0x7f && u != '\\') {
-      text += c;
-    } else {
-      static constexpr char kHex[] = "0123456789abcdef";
-      text += "\\x";
-      text += kHex[u >> 4];
-      text += kHex[u & 15];
-    }
   }
   return text;
 }

@@ -105,6 +105,34 @@ inline bool no_child_left() {
   return ::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD;
 }
 
+// s with bytes other than printable ASCII (and backslashes) as \xNN, for
+// messages.
+inline std::string escaped(std::string_view s) {
+  std::string text;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f && u != '\\') {
+      text += c;
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      text += "\\x";
+      text += kHex[u >> 4];
+      text += kHex[u & 15];
+    }
+  }
+  return text;
+}
+
+// Whether `text` says "line N" for exactly this N (not N0 or N1).
+inline bool names_line(const std::string& text, std::size_t line) {
+  const std::string phrase = "line " + std::to_string(line);
+  for (std::size_t at = text.find(phrase); at != std::string::npos; at = text.find(phrase, at + 1)) {
+    const std::size_t after = at + phrase.size();
+    if (after == text.size() || text[after] < '0' || text[after] > '9') return true;
+  }
+  return false;
+}
+
 // "" when a and b are equal; otherwise where they first differ, with a little
 // context, so that a failure does not print megabytes.
 inline std::string first_difference(std::string_view expected, std::string_view actual) {
@@ -113,19 +141,7 @@ inline std::string first_difference(std::string_view expected, std::string_view 
   while (i < expected.size() && i < actual.size() && expected[i] == actual[i]) ++i;
   auto excerpt = [i](std::string_view s) {
     const std::size_t from = i < 20 ? 0 : i - 20;
-    std::string text;
-    for (char c : s.substr(from, 60)) {
-      const auto u = static_cast<unsigned char>(c);
-      if (u >= 0x20 && u < 0x7f && u != '\\') {
-        text += c;
-      } else {
-        static constexpr char kHex[] = "0123456789abcdef";
-        text += "\\x";
-        text += kHex[u >> 4];
-        text += kHex[u & 15];
-      }
-    }
-    return text;
+    return escaped(s.substr(from, 60));
   };
   std::ostringstream message;
   message << "sizes " << expected.size() << " and " << actual.size() << ", first difference at byte " << i
