@@ -80,34 +80,25 @@ void InputSet::add_file(std::unique_ptr<InputFile> input) {
 }
 
 std::uint64_t InputSet::map(ErasedJob& job, std::size_t t, MapOutput& out) const {
-  const MapTask& task = tasks_[t];
-  const File& file = files_[task.file];
-  if (file.compression == Compression::none) {
-    try {
-      job.map_lines(task.bytes, out);
-    } catch (const MapFailure& failure) {
-      throw UserCodeError("mapper failed on line " +
-                          std::to_string(line_number_at(file.input->data(), failure.line_begin)) + " of " +
-                          file.input->path() + ": " + failure.what());
-    }
-    file.input->release(task.bytes);
-    return task.bytes.size();
-  }
-  // Line numbers count from the start of the decompressed text: the lines
-  // before this block, plus the failing line's place in it.
+  const File& file = files_[tasks_[t].file];
+  const bool compressed = file.compression != Compression::none;
+  // A plain task's lines are numbered from the start of its file, whose bytes
+  // it points into; a decompressed block's from the start of the decompressed
+  // text: the lines of the task's earlier blocks, plus its own.
   const std::uint64_t lines_before_task = out.line_count();
-  const std::uint64_t bytes =
-      decompress_lines(file.compression, task.bytes, file.input->path(), [&](std::string_view block) {
-        const std::uint64_t lines_before = out.line_count() - lines_before_task;
-        try {
-          job.map_lines(block, out);
-        } catch (const MapFailure& failure) {
-          throw UserCodeError("mapper failed on line " +
-                              std::to_string(lines_before + line_number_at(block, failure.line_begin)) +
-                              " of " + file.input->path() + ": " + failure.what());
-        }
-      });
-  file.input->release(task.bytes);
+  std::uint64_t bytes = 0;
+  read(t, [&](std::string_view block) {
+    const std::uint64_t lines_before = out.line_count() - lines_before_task;
+    try {
+      job.map_lines(block, out);
+    } catch (const MapFailure& failure) {
+      const std::uint64_t line = compressed ? lines_before + line_number_at(block, failure.line_begin)
+                                            : line_number_at(file.input->data(), failure.line_begin);
+      throw UserCodeError("mapper failed on line " + std::to_string(line) + " of " + file.input->path() +
+                          ": " + failure.what());
+    }
+    bytes += block.size();
+  });
   return bytes;
 }
 
