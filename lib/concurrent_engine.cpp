@@ -15,7 +15,8 @@
 //
 // A worker that dies (or overruns the task timeout) is replaced by a fresh one
 // in its slot, which continues the slot's arenas after the last committed
-// task; the task it was running is queued again, up to max_attempts runs.
+// task; the task it had claimed is free again, up to max_attempts runs. A
+// phase ends only when every one of its tasks is done.
 //
 // What user code and the engine count during a task is appended to the task's
 // output in the arena, and so reaches the parent with it: only from task
@@ -26,9 +27,13 @@
 #include <charconv>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <iostream>
+#include <optional>
+#include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "control_block.hpp"
@@ -53,6 +58,45 @@ std::string seconds_text(double seconds) {
   char text[32];
   return std::string(text, std::to_chars(text, text + sizeof text, seconds).ptr);
 }
+
+// A test hook: MAPREDUCE_TEST_FAULT=PHASE-POINT:TASK (PHASE map or reduce,
+// POINT taken or claimed, TASK 0-based) makes the first worker that reaches
+// that point for that task kill itself with SIGKILL, once per job. "taken":
+// the shared counter handed the worker the task number, which it has not
+// claimed yet; "claimed": it holds the claim but has recorded nothing else.
+// These are the instants a debugger would otherwise be needed to hit.
+struct FaultPoint {
+  Phase phase = Phase::idle;  // idle: no fault
+  bool claimed = false;
+  std::uint32_t task = 0;
+
+  static FaultPoint from_environment() {
+    const char* text = std::getenv("MAPREDUCE_TEST_FAULT");
+    if (text == nullptr || *text == '\0') return {};
+    const std::string_view spec(text);
+    FaultPoint fault;
+    std::string_view rest;
+    for (const auto& [prefix, phase, claimed] :
+         {std::tuple{"map-taken:", Phase::map, false}, std::tuple{"map-claimed:", Phase::map, true},
+          std::tuple{"reduce-taken:", Phase::reduce, false},
+          std::tuple{"reduce-claimed:", Phase::reduce, true}}) {
+      if (spec.starts_with(prefix)) {
+        fault.phase = phase;
+        fault.claimed = claimed;
+        rest = spec.substr(std::string_view(prefix).size());
+      }
+    }
+    const auto [end, error] = std::from_chars(rest.data(), rest.data() + rest.size(), fault.task);
+    if (fault.phase == Phase::idle || rest.empty() || error != std::errc() ||
+        end != rest.data() + rest.size()) {
+      throw UsageError(
+          "MAPREDUCE_TEST_FAULT must be map-taken:N, map-claimed:N, reduce-taken:N or "
+          "reduce-claimed:N, not '" +
+          std::string(spec) + "'");
+    }
+    return fault;
+  }
+};
 
 // Forking a multi-threaded process leaves the child with locks that threads
 // which no longer exist may hold; refuse rather than deadlock at random.
@@ -85,7 +129,8 @@ class ConcurrentJob {
         workers_(settings.processes),
         map_tasks_(input.tasks().size()),
         partitions_(std::size_t(workers_) * kPartitionsPerProcess),
-        control_(workers_, map_tasks_, partitions_, settings.max_attempts),
+        control_(workers_, map_tasks_, partitions_),
+        fault_(FaultPoint::from_environment()),
         map_attempts_(map_tasks_, 0),
         reduce_attempts_(partitions_, 0) {
     map_arenas_.reserve(workers_);
@@ -119,7 +164,7 @@ class ConcurrentJob {
   void show_progress(Phase phase) {
     std::uint64_t done = 0;
     for (std::size_t t = 0; t < task_count(phase); ++t) {
-      if (control_.done(phase, t) != 0) done += phase == Phase::map ? input_.tasks()[t].bytes.size() : 1;
+      if (control_.is_done(phase, t)) done += phase == Phase::map ? input_.tasks()[t].bytes.size() : 1;
     }
     clock_.set_done(done);
   }
@@ -128,7 +173,7 @@ class ConcurrentJob {
   // reply, replacing workers that die.
   void run_phase(WorkerPool& pool, Phase phase) {
     const char command = phase == Phase::map ? kCommandMap : kCommandReduce;
-    control_.start_phase();
+    control_.start_phase(phase);
     std::vector<unsigned> pending(workers_);
     for (unsigned w = 0; w < workers_; ++w) {
       pending[w] = w;
@@ -174,6 +219,15 @@ class ConcurrentJob {
       pool.replace(w);
       pool.send(w, command);
     }
+    // Every worker found no free task, so every task is done; if one is not,
+    // the claims were lost somewhere, and the job must stop rather than go on
+    // without a task's output.
+    for (std::uint32_t task = 0; task < task_count(phase); ++task) {
+      if (!control_.is_done(phase, task)) {
+        throw WorkerError("internal error: " + describe_task(phase, task) +
+                          " was never completed, though every worker finished the phase");
+      }
+    }
   }
 
   // Kills the workers whose task has run past the timeout; their deaths are
@@ -196,12 +250,12 @@ class ConcurrentJob {
   // what the job's error is.
   void recover(Phase phase, unsigned w, const std::string& what, pid_t pid, bool user_code = false) {
     WorkerSlot& slot = control_.slot(w);
-    const std::uint32_t task = slot.task;
-    const bool had_task = slot.phase == phase && slot.task_started_ns != 0 && task < task_count(phase) &&
-                          control_.done(phase, task) == 0;
+    // The claim, not what the worker recorded after it, says which task it
+    // held: it may have died between the two.
+    const std::optional<std::uint32_t> held = control_.holding_task(phase, task_count(phase), w);
     slot.phase = Phase::idle;
     slot.task_started_ns = 0;
-    if (!had_task) {
+    if (!held) {
       // A worker may also die between tasks; bound how often, or a worker
       // that cannot even start would be replaced for ever.
       if (++idle_deaths_ > settings_.max_attempts * workers_) {
@@ -211,6 +265,7 @@ class ConcurrentJob {
       }
       return;
     }
+    const std::uint32_t task = *held;
     unsigned& attempts = (phase == Phase::map ? map_attempts_ : reduce_attempts_)[task];
     if (++attempts >= settings_.max_attempts) {
       if (user_code) {
@@ -222,7 +277,7 @@ class ConcurrentJob {
                         (attempts == 1 ? " attempt" : " attempts") + "; the last: worker " +
                         std::to_string(w) + " (pid " + std::to_string(pid) + ") " + what);
     }
-    control_.retry(task);
+    control_.release_task(phase, task);
   }
 
   std::string reported_error(unsigned w) {
@@ -275,7 +330,8 @@ class ConcurrentJob {
       } catch (const InputError& e) {
         report(slot, ErrorKind::input, e.what());
       } catch (const ResourceError& e) {
-        report(slot, ErrorKind::resource, e.what());
+        report(slot, ErrorKind::resource,
+               std::string(e.what()) + " (in " + describe_task(slot.phase, slot.task) + ")");
       } catch (const std::bad_alloc&) {
         report(slot, ErrorKind::resource, "out of memory during " + describe_task(slot.phase, slot.task));
       } catch (...) {
@@ -291,9 +347,20 @@ class ConcurrentJob {
     std::memcpy(slot.error, message.data(), slot.error_length);
   }
 
-  void start_task(WorkerSlot& slot, std::uint32_t task) {
-    slot.task = task;
+  // The next task of the phase for the worker in slot `index`, claimed and
+  // recorded in its slot; nullopt when none is left.
+  std::optional<std::uint32_t> next_task(Phase phase, unsigned index, WorkerSlot& slot) {
+    const auto inject = [&](std::uint32_t task, bool claimed) {
+      if (fault_.phase == phase && fault_.claimed == claimed && fault_.task == task && control_.fire_fault())
+        ::raise(SIGKILL);
+    };
+    const std::optional<std::uint32_t> task = control_.claim_task(
+        phase, task_count(phase), index, [&](std::uint32_t taken) { inject(taken, false); });
+    if (!task) return std::nullopt;
+    inject(*task, true);
+    slot.task = *task;
     slot.task_started_ns = monotonic_ns();
+    return task;
   }
 
   void map_phase(unsigned index, WorkerSlot& slot) {
@@ -302,8 +369,7 @@ class ConcurrentJob {
     std::vector<std::string_view> pieces(partitions_ + 1);
     SharedArena& arena = map_arenas_[index];
     arena.resume_at(slot.map_bytes);
-    while (const auto task = control_.take_task(map_tasks_)) {
-      start_task(slot, *task);
+    while (const auto task = next_task(Phase::map, index, slot)) {
       mapped.clear();
       const Counters before = counters_;
       const std::uint64_t bytes = input_.map(job_, *task, mapped);
@@ -321,7 +387,7 @@ class ConcurrentJob {
       bounds[partitions_ + 1] = offset;
       control_.map_worker(*task) = index;
       slot.map_bytes = arena.size();
-      control_.done(Phase::map, *task) = 1;
+      control_.finish_task(Phase::map, *task);
       slot.task_started_ns = 0;
     }
   }
@@ -336,8 +402,7 @@ class ConcurrentJob {
     ReduceOutput reduced;
     SharedArena& arena = reduce_arenas_[index];
     arena.resume_at(slot.reduce_bytes);
-    while (const auto partition = control_.take_task(partitions_)) {
-      start_task(slot, *partition);
+    while (const auto partition = next_task(Phase::reduce, index, slot)) {
       for (std::size_t t = 0; t < map_tasks_; ++t) {
         const std::uint64_t* bounds = control_.partition_bounds(t);
         sections[t] = map_outputs[control_.map_worker(t)].view().substr(
@@ -353,7 +418,7 @@ class ConcurrentJob {
       const std::uint64_t offset = arena.append(pieces);
       control_.reduced(*partition) = ReducedPartition{index, offset, pieces[0].size(), pieces[1].size()};
       slot.reduce_bytes = arena.size();
-      control_.done(Phase::reduce, *partition) = 1;
+      control_.finish_task(Phase::reduce, *partition);
       slot.task_started_ns = 0;
     }
   }
@@ -393,6 +458,7 @@ class ConcurrentJob {
   std::size_t map_tasks_;
   std::size_t partitions_;
   ControlBlock control_;
+  FaultPoint fault_;
   std::vector<SharedArena> map_arenas_;
   std::vector<SharedArena> reduce_arenas_;
   std::vector<unsigned> map_attempts_;     // parent only

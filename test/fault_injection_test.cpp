@@ -34,6 +34,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <filesystem>
@@ -696,6 +697,102 @@ BOOST_FIXTURE_TEST_CASE(without_a_fault_nothing_strikes, Fixture) {
     BOOST_TEST(first_difference(input.reference, out.str()) == "");
     BOOST_TEST(attempts_of(never) == 0u);
   }
+}
+
+// The claim window: the engine's own fault point (MAPREDUCE_TEST_FAULT) kills
+// a worker with SIGKILL at the instant the shared counter has handed it a task
+// number it has not claimed yet ("taken"), or right after the claim, before
+// it recorded anything else ("claimed") — in map and in reduce, for the
+// first, a middle and the last task. Either way the task is run again and
+// the output and counters are a clean run's; a death after the claim is one
+// of the task's attempts, one before it is not.
+struct ClaimCase {
+  const char* point;  // "map-taken", "map-claimed", "reduce-taken", "reduce-claimed"
+  unsigned processes;
+  int which;  // 0: the first task, 1: a middle one, 2: the last
+};
+
+std::ostream& operator<<(std::ostream& out, const ClaimCase& c) {
+  static const char* const kWhich[] = {"first", "middle", "last"};
+  return out << c.point << " of the " << kWhich[c.which] << " task, " << c.processes << " processes";
+}
+
+std::vector<ClaimCase> claim_cases() {
+  std::vector<ClaimCase> all;
+  for (const char* point : {"map-taken", "map-claimed", "reduce-taken", "reduce-claimed"}) {
+    for (unsigned processes : {1u, 2u, 4u}) {
+      for (int which = 0; which < 3; ++which) all.push_back(ClaimCase{point, processes, which});
+    }
+  }
+  return all;
+}
+
+// Sets an environment variable for the life of the object.
+struct ScopedEnvironment {
+  ScopedEnvironment(const char* name, const std::string& value) : name_(name) {
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnvironment() { ::unsetenv(name_); }
+  ScopedEnvironment(const ScopedEnvironment&) = delete;
+  ScopedEnvironment& operator=(const ScopedEnvironment&) = delete;
+
+ private:
+  const char* name_;
+};
+
+BOOST_DATA_TEST_CASE_F(Fixture, recovers_a_death_in_the_claim_window, data::make(claim_cases()), c) {
+  const SharedInput& input = shared_input();
+  const bool map = std::string_view(c.point).starts_with("map");
+  const bool claimed = std::string_view(c.point).ends_with("claimed");
+  // The map tasks are the input's, whatever the process count; the reduce
+  // tasks are 4 per process.
+  std::size_t tasks = 4 * c.processes;
+  if (map) {
+    std::ostringstream probe;
+    FaultyJob job(input.path, mapreduce::Options{.output = {}, .output_stream = &probe, .processes = 1}, {});
+    job.run();
+    tasks = static_cast<std::size_t>(job.counters().get(mapreduce::kEngineCounters, "map tasks"));
+  }
+  BOOST_TEST_REQUIRE(tasks >= 3u);
+  const std::size_t task = c.which == 0 ? 0 : c.which == 1 ? tasks / 2 : tasks - 1;
+  const ScopedEnvironment fault("MAPREDUCE_TEST_FAULT", std::string(c.point) + ":" + std::to_string(task));
+
+  for (unsigned max_attempts : {kDefaultMaxAttempts, 1u}) {
+    BOOST_TEST_CONTEXT("task " << task << " of " << tasks << ", max_attempts " << max_attempts) {
+      std::ostringstream out;
+      FaultyJob job(
+          input.path,
+          mapreduce::Options{
+              .output = {}, .output_stream = &out, .processes = c.processes, .max_attempts = max_attempts},
+          {});
+      const Result result = run_job(job);
+      if (claimed && max_attempts == 1) {
+        // The death used the task's only attempt, and the error says so.
+        BOOST_TEST(result.type == "WorkerError");
+        BOOST_TEST(contains(result.what, std::string(map ? "map task " : "reduce task ") +
+                                             std::to_string(task + 1) + " of " + std::to_string(tasks)),
+                   result.what);
+        check_names_attempts(result.what, 1);
+        BOOST_TEST(contains(result.what, "signal 9"), result.what);
+        BOOST_TEST(out.str() == "");
+        continue;
+      }
+      BOOST_TEST(result.type == "", result.what);
+      BOOST_TEST(first_difference(input.reference, out.str()) == "");
+      BOOST_TEST(computed_counters(job.counters()) == input.reference_counters);
+      BOOST_TEST(job.counters().get(mapreduce::kEngineCounters, "input bytes") ==
+                 std::int64_t(input.text.size()));
+      BOOST_TEST(failed_attempts(job.counters()) == 1);
+    }
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(a_malformed_fault_point_is_refused, Fixture) {
+  const ScopedEnvironment fault("MAPREDUCE_TEST_FAULT", "map-taken:x");
+  std::ostringstream out;
+  FaultyJob job(shared_input().path, mapreduce::Options{.output = {}, .output_stream = &out, .processes = 2},
+                {});
+  BOOST_CHECK_THROW(job.run(), mapreduce::UsageError);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
