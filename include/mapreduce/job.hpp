@@ -42,6 +42,11 @@ class TypedJob final : public ErasedJob {
         out.count_line();
         job_.mapper(line, emit);
       });
+    } catch (const ResourceError&) {
+      // The engine's own buffers ran out of memory under emit(): not the
+      // user's fault, and not tied to the line.
+      map_combined_.clear();
+      throw;
     } catch (...) {
       map_combined_.clear();
       throw MapFailure(line_begin, current_exception_message());
@@ -67,6 +72,9 @@ class TypedJob final : public ErasedJob {
           reduce_combined_.upsert(
               key_bytes, hash_bytes(key_bytes), [&] { return Value(value); },
               [&](Value& folded) { job_.combiner(Codec<Key>::decode(key_bytes), folded, value); });
+        } catch (const ResourceError&) {
+          reduce_combined_.clear();
+          throw;
         } catch (...) {
           reduce_combined_.clear();
           throw ReduceFailure(key_text(Codec<Key>::decode(key_bytes)),

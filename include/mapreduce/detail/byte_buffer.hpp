@@ -3,12 +3,17 @@
 #include <cstddef>
 #include <cstring>
 #include <memory>
+#include <new>
+#include <string>
 #include <string_view>
+
+#include "mapreduce/error.hpp"
 
 namespace mapreduce::detail {
 
 // A growable run of bytes that, unlike std::string, does not zero what it is
-// about to overwrite. Owned by one process; moved, never shared.
+// about to overwrite. Owned by one process; moved, never shared. Running out
+// of memory while growing throws ResourceError naming the sizes.
 class ByteBuffer {
  public:
   ByteBuffer() = default;
@@ -32,7 +37,13 @@ class ByteBuffer {
   void grow(std::size_t n) {
     std::size_t capacity = capacity_ < 256 ? 256 : capacity_ * 2;
     while (capacity - size_ < n) capacity *= 2;
-    auto data = std::make_unique_for_overwrite<char[]>(capacity);
+    std::unique_ptr<char[]> data;
+    try {
+      data = std::make_unique_for_overwrite<char[]>(capacity);
+    } catch (const std::bad_alloc&) {
+      throw ResourceError("out of memory: cannot grow a buffer of intermediate records from " +
+                          std::to_string(capacity_) + " to " + std::to_string(capacity) + " bytes");
+    }
     if (size_ > 0) std::memcpy(data.get(), data_.get(), size_);
     data_ = std::move(data);
     capacity_ = capacity;

@@ -3,8 +3,12 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <new>
+#include <string>
 #include <string_view>
 #include <vector>
+
+#include "mapreduce/error.hpp"
 
 namespace mapreduce::detail {
 
@@ -62,7 +66,13 @@ class KeyArena {
   static constexpr std::size_t kBlockSize = 256 * 1024;
   void add_block(std::size_t at_least) {
     const std::size_t size = at_least > kBlockSize ? at_least : kBlockSize;
-    blocks_.push_back(std::make_unique_for_overwrite<char[]>(size));
+    try {
+      blocks_.push_back(std::make_unique_for_overwrite<char[]>(size));
+    } catch (const std::bad_alloc&) {
+      throw ResourceError("out of memory: cannot store another " + std::to_string(size) +
+                          " bytes of keys for the combiner, after " + std::to_string(blocks_.size()) +
+                          " blocks");
+    }
     if (blocks_.size() == 1) first_size_ = size;
     next_ = blocks_.back().get();
     left_ = size;
@@ -76,7 +86,8 @@ class KeyArena {
 // The map side of a combiner: one value per distinct key of a map task, found
 // by the key's encoded bytes in an open-addressing table (linear probing, at
 // most half full). Entries stay in insertion order, which makes the task's
-// output deterministic. Owned by one process.
+// output deterministic. Owned by one process. Running out of memory while
+// growing throws ResourceError naming the sizes.
 template <class Value>
 class CombineTable {
  public:
@@ -125,7 +136,20 @@ class CombineTable {
 
   void grow() {
     const std::size_t size = slots_.empty() ? 1024 : slots_.size() * 2;
-    slots_.assign(size, Slot{});
+    try {
+      // Room for every entry the grown table holds before it grows again, so
+      // that upsert never reallocates outside this function.
+      entries_.reserve(size / 2);
+      hashes_.reserve(size / 2);
+      slots_.assign(size, Slot{});
+    } catch (const std::bad_alloc&) {
+      slots_.clear();  // consistent with mask_ again: the next upsert grows afresh
+      mask_ = 0;
+      throw ResourceError(
+          "out of memory: cannot grow the combiner's table of " + std::to_string(entries_.size()) +
+          " keys to " + std::to_string(size) + " slots (" +
+          std::to_string(size * (sizeof(Slot) + (sizeof(Entry) + sizeof(std::uint64_t)) / 2)) + " bytes)");
+    }
     mask_ = size - 1;
     for (std::size_t e = 0; e < entries_.size(); ++e) {
       const std::uint64_t hash = hashes_[e];
