@@ -23,6 +23,35 @@ std::int64_t modified_ns(const struct stat& status) {
   return std::int64_t(status.st_mtim.tv_sec) * 1000000000 + status.st_mtim.tv_nsec;
 }
 
+// Reads `fd` from its current offset to its end into private shared memory
+// (a memfd), which can be mapped where `fd` cannot. `name` is for messages.
+UniqueFd spool_to_memory(int fd, const std::string& name) {
+  UniqueFd spool(::memfd_create("mapreduce-input", MFD_CLOEXEC));
+  if (!spool) throw_errno<ResourceError>("cannot create shared memory (memfd) to hold " + name, errno);
+  std::vector<char> buffer(std::size_t(1) << 20);
+  std::uint64_t total = 0;
+  for (;;) {
+    const ssize_t got = ::read(fd, buffer.data(), buffer.size());
+    if (got == 0) break;
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      throw_errno<InputError>("cannot read " + name, errno);
+    }
+    for (ssize_t written = 0; written < got;) {
+      const ssize_t n =
+          ::write(spool.get(), buffer.data() + written, static_cast<std::size_t>(got - written));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw_errno<ResourceError>(
+            "cannot hold " + name + " in memory (" + std::to_string(total) + " bytes read)", errno);
+      }
+      written += n;
+      total += static_cast<std::uint64_t>(n);
+    }
+  }
+  return spool;
+}
+
 }  // namespace
 
 InputFile::InputFile(std::string path) : path_(std::move(path)) {
@@ -48,29 +77,7 @@ std::unique_ptr<InputFile> InputFile::standard_input() {
     if (!fd) throw_errno<ResourceError>(std::string("cannot duplicate ") + name, errno);
     return std::unique_ptr<InputFile>(new InputFile(name, std::move(fd)));
   }
-  UniqueFd spool(::memfd_create("mapreduce-stdin", MFD_CLOEXEC));
-  if (!spool) throw_errno<ResourceError>("cannot create shared memory (memfd) to hold standard input", errno);
-  std::vector<char> buffer(std::size_t(1) << 20);
-  std::uint64_t total = 0;
-  for (;;) {
-    const ssize_t got = ::read(STDIN_FILENO, buffer.data(), buffer.size());
-    if (got == 0) break;
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      throw_errno<InputError>(std::string("cannot read ") + name, errno);
-    }
-    for (ssize_t written = 0; written < got;) {
-      const ssize_t n =
-          ::write(spool.get(), buffer.data() + written, static_cast<std::size_t>(got - written));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw_errno<ResourceError>(
-            "cannot hold standard input in memory (" + std::to_string(total) + " bytes read)", errno);
-      }
-      written += n;
-      total += static_cast<std::uint64_t>(n);
-    }
-  }
+  UniqueFd spool = spool_to_memory(STDIN_FILENO, name);
   return std::unique_ptr<InputFile>(new InputFile(name, std::move(spool)));
 }
 
@@ -85,6 +92,15 @@ void InputFile::map() {
   if (!S_ISREG(status.st_mode)) {
     throw InputError("input " + path_ +
                      " is not a regular file (pipes, devices and sockets cannot be mapped)");
+  }
+  if (status.st_size == 0 && !spooled_) {
+    // Files of /proc and /sys report a size of 0 and have content all the
+    // same: read them to their end, as a pipe, and map what they held. A
+    // truly empty file holds nothing either way.
+    fd_ = spool_to_memory(fd_.get(), "input " + path_);
+    spooled_ = true;
+    map();
+    return;
   }
   const auto size = static_cast<std::size_t>(status.st_size);
   if (size == 0) return;
@@ -102,6 +118,8 @@ InputFile::~InputFile() {
 }
 
 void InputFile::check_unchanged() const {
+  // A private copy, which nothing but this job can reach.
+  if (spooled_) return;
   struct stat status;
   if (fd_) {
     if (::fstat(fd_.get(), &status) != 0) throw_errno<InputError>("cannot stat input " + path_, errno);

@@ -1,10 +1,9 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <cstdint>
 
 #include "mapped_region.hpp"
 #include "unique_fd.hpp"
@@ -15,8 +14,10 @@ namespace mapreduce::detail {
 // inherited by forked workers, so they read the same pages without copying.
 class InputFile {
  public:
-  // Opens and maps `path`. Throws InputError naming the path and the cause
-  // (errno text, or "is a directory" / "is not a regular file").
+  // Opens and maps `path`. A regular file that reports a size of 0 (as those
+  // of /proc and /sys do) is read to its end into private shared memory
+  // instead. Throws InputError naming the path and the cause (errno text, or
+  // "is a directory" / "is not a regular file").
   explicit InputFile(std::string path);
 
   // Standard input, named "standard input" in messages: mapped in place when
@@ -54,6 +55,7 @@ class InputFile {
   std::uint64_t inode_ = 0;
   MappedRegion region_;
   bool registered_ = false;  // with the SIGBUS handler
+  bool spooled_ = false;     // read into a memfd: a file of unknown size, or a pipe
 };
 
 // The 1-based number of the line of `text` that starts at `line_begin`.

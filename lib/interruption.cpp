@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <memory>
 
 #include "mapreduce/options.hpp"
 
@@ -23,14 +24,39 @@ std::atomic<bool> g_has_temporary{false};
 std::atomic<bool> g_temporary_is_directory{false};
 std::atomic<std::size_t> g_temporary_parts{0};
 std::atomic<bool> g_progress_line_shown{false};
-// The mapped inputs: a slot is in use while its begin is not null.
+// The mapped inputs: a slot is in use while its begin is not null. Slots come
+// in blocks chained by `next`, which only ever grows (a block, once linked,
+// lives as long as the program), so the SIGBUS handler can walk them without a
+// lock and every input is watched, however many a job has.
 struct InputRegion {
   std::atomic<const char*> begin{nullptr};
   std::atomic<std::size_t> size{0};
   std::atomic<const char*> path{nullptr};
 };
-InputRegion g_inputs[kMaxRegisteredInputs];
+constexpr std::size_t kInputsPerBlock = 1024;
+struct InputBlock {
+  InputRegion regions[kInputsPerBlock];
+  std::atomic<InputBlock*> next{nullptr};
+};
+InputBlock g_inputs;
+
+template <class F>
+void for_each_input_block(F&& f) {
+  for (InputBlock* block = &g_inputs; block != nullptr; block = block->next.load()) f(*block);
+}
+
 char g_program[256] = "mapreduce";
+
+// The signals whose default action ends the process, except SIGKILL and
+// SIGSTOP, which cannot be caught, and SIGBUS, which has its own handler. A
+// runner program catches each, unless it was started with it ignored.
+constexpr int kEndingSignals[] = {SIGHUP,  SIGINT,  SIGQUIT,   SIGILL,  SIGTRAP, SIGABRT, SIGFPE,
+                                  SIGUSR1, SIGSEGV, SIGUSR2,   SIGPIPE, SIGALRM, SIGTERM, SIGSTKFLT,
+                                  SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGPOLL, SIGPWR,  SIGSYS};
+constexpr int kMaxSignal = 65;
+// "terminated by SIGHUP\n" and the like, made before any handler runs.
+char g_signal_messages[kMaxSignal][48];
+std::atomic<bool> g_handled[kMaxSignal];
 
 void copy_text(char* to, const char* from) {
   std::strncpy(to, from, kMaxText - 1);
@@ -84,31 +110,41 @@ void clear_progress_line() {
   if (g_progress_line_shown.load()) write_text("\r\x1b[K");
 }
 
-void on_interrupt(int signal) {
+// Cleans up, says why (SIGPIPE, which `| head` causes, silently), and dies of
+// the same signal, so the caller sees 128 + its number.
+void on_ending_signal(int signal) {
   clean_up();
-  clear_progress_line();
-  write_text(g_program);
-  write_text(": interrupted\n");
+  if (signal != SIGPIPE) {
+    clear_progress_line();
+    write_text(g_program);
+    write_text(signal == SIGINT || signal == SIGTERM ? ": interrupted\n" : g_signal_messages[signal]);
+  }
   ::signal(signal, SIG_DFL);
   ::raise(signal);
 }
 
-void on_bus_error(int signal, siginfo_t* info, void*) {
-  const char* address = static_cast<const char*>(info->si_addr);
-  for (const InputRegion& input : g_inputs) {
-    const char* begin = input.begin.load();
-    if (begin != nullptr && address >= begin && address < begin + input.size.load()) {
-      clean_up();
-      clear_progress_line();
-      write_text(g_program);
-      write_text(": error: input ");
-      write_text(input.path.load());
-      write_text(" changed while the job was reading it (it shrank)\n");
-      ::_exit(1);
+const InputRegion* input_holding(const char* address) {
+  const InputRegion* found = nullptr;
+  for_each_input_block([&](const InputBlock& block) {
+    for (const InputRegion& input : block.regions) {
+      const char* begin = input.begin.load();
+      if (begin != nullptr && address >= begin && address < begin + input.size.load()) found = &input;
     }
+  });
+  return found;
+}
+
+void on_bus_error(int signal, siginfo_t* info, void*) {
+  if (const InputRegion* input = input_holding(static_cast<const char*>(info->si_addr))) {
+    clean_up();
+    clear_progress_line();
+    write_text(g_program);
+    write_text(": error: input ");
+    write_text(input->path.load());
+    write_text(" changed while the job was reading it (it shrank)\n");
+    ::_exit(1);
   }
-  ::signal(signal, SIG_DFL);
-  ::raise(signal);
+  on_ending_signal(signal);
 }
 
 }  // namespace
@@ -149,31 +185,48 @@ void unregister_temporary_file() { g_has_temporary = false; }
 void set_progress_line_shown(bool shown) { g_progress_line_shown = shown; }
 
 void register_input(const void* begin, std::size_t size, const char* path) {
-  for (InputRegion& input : g_inputs) {
-    const char* free = nullptr;
-    // Claim the slot with a placeholder first, so that the handler never
-    // sees a begin without its size and path.
-    if (input.begin.compare_exchange_strong(free, reinterpret_cast<const char*>(&input))) {
-      input.size = 0;
-      input.path = path;
-      input.size = size;
-      input.begin = static_cast<const char*>(begin);
-      return;
+  for (InputBlock* block = &g_inputs;;) {
+    for (InputRegion& input : block->regions) {
+      const char* free = nullptr;
+      // Claim the slot with a placeholder first, so that the handler never
+      // sees a begin without its size and path.
+      if (input.begin.compare_exchange_strong(free, reinterpret_cast<const char*>(&input))) {
+        input.size = 0;
+        input.path = path;
+        input.size = size;
+        input.begin = static_cast<const char*>(begin);
+        return;
+      }
     }
+    InputBlock* next = block->next.load();
+    if (next == nullptr) {
+      auto fresh = std::make_unique<InputBlock>();
+      // The chain owns the block from here on: it is never unlinked.
+      if (block->next.compare_exchange_strong(next, fresh.get())) next = fresh.release();
+    }
+    block = next;
   }
 }
 
 void unregister_input(const void* begin) {
-  for (InputRegion& input : g_inputs) {
-    const char* registered = static_cast<const char*>(begin);
-    if (input.begin.compare_exchange_strong(registered, nullptr)) return;
-  }
+  bool done = false;
+  for_each_input_block([&](InputBlock& block) {
+    for (InputRegion& input : block.regions) {
+      const char* registered = static_cast<const char*>(begin);
+      if (!done && input.begin.compare_exchange_strong(registered, nullptr)) done = true;
+    }
+  });
 }
 
 void reset_interruption_in_worker() {
   for (auto& worker : g_workers) worker = 0;
   g_has_temporary = false;
-  for (InputRegion& input : g_inputs) input.begin = nullptr;
+  for_each_input_block([](InputBlock& block) {
+    for (InputRegion& input : block.regions) input.begin = nullptr;
+  });
+  for (int signal : kEndingSignals) {
+    if (g_handled[signal].load()) ::signal(signal, SIG_DFL);
+  }
   ::signal(SIGINT, SIG_IGN);
   ::signal(SIGTERM, SIG_DFL);
   ::signal(SIGBUS, SIG_DFL);
@@ -186,9 +239,22 @@ void install_interruption_handlers(std::string_view program) {
 
   struct sigaction action {};
   sigemptyset(&action.sa_mask);
-  action.sa_handler = on_interrupt;
-  ::sigaction(SIGINT, &action, nullptr);
-  ::sigaction(SIGTERM, &action, nullptr);
+  // One clean-up at a time: a second signal waits for the first to finish.
+  for (int signal : kEndingSignals) sigaddset(&action.sa_mask, signal);
+  action.sa_handler = on_ending_signal;
+  for (int signal : kEndingSignals) {
+    const char* name = ::sigabbrev_np(signal);
+    char* message = g_signal_messages[signal];
+    std::strcpy(message, ": terminated by SIG");
+    std::strncat(message, name != nullptr ? name : "?", sizeof g_signal_messages[signal] - 24);
+    std::strcat(message, "\n");
+    struct sigaction previous {};
+    // A signal the program was started with ignored (nohup, a script's
+    // background job) stays ignored, as the shell and Python expect.
+    if (::sigaction(signal, nullptr, &previous) != 0 || previous.sa_handler == SIG_IGN) continue;
+    ::sigaction(signal, &action, nullptr);
+    g_handled[signal] = true;
+  }
 
   struct sigaction bus {};
   sigemptyset(&bus.sa_mask);

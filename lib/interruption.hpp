@@ -22,23 +22,25 @@ void unregister_temporary_file();
 // Whether a progress line stands on standard error, to be cleared before a
 // message.
 void set_progress_line_shown(bool shown);
-// Up to kMaxRegisteredInputs mappings at once; `path` must outlive the
-// registration.
+// Any number of mappings at once; `path` must outlive the registration.
 void register_input(const void* begin, std::size_t size, const char* path);
 void unregister_input(const void* begin);
-constexpr std::size_t kMaxRegisteredInputs = 1024;
 
 // In a freshly forked worker: forget the parent's registrations (a worker
 // must never kill its siblings), ignore SIGINT (the parent, which gets it too,
-// decides) and take the default action for SIGTERM and SIGBUS (the parent
-// reports a worker's death).
+// decides) and take the default action for SIGTERM, SIGBUS and every signal
+// the parent catches (the parent reports a worker's death).
 void reset_interruption_in_worker();
 
-// SIGINT and SIGTERM: kill the registered workers, remove the temporary file,
-// print "PROGRAM: interrupted", and die of the same signal (exit status 130 or
-// 143). SIGBUS inside the input mapping (the file shrank while mapped): the
-// same clean-up, "PROGRAM: error: input PATH changed while the job was reading
-// it", exit status 1.
+// Every signal whose default action ends the process (SIGHUP, SIGINT,
+// SIGQUIT, SIGTERM, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2, SIGXCPU, SIGSEGV,
+// SIGABRT, ...; not SIGKILL or SIGSTOP, which cannot be caught) unless the
+// program was started with it ignored: kill the registered workers, remove
+// the temporary output, print "PROGRAM: interrupted" (SIGINT, SIGTERM),
+// nothing (SIGPIPE) or "PROGRAM: terminated by SIGNAME", and die of the same
+// signal (exit status 128 + its number). SIGBUS inside an input mapping (the
+// file shrank while mapped): the same clean-up, "PROGRAM: error: input PATH
+// changed while the job was reading it", exit status 1.
 void install_interruption_handlers(std::string_view program);
 
 }  // namespace mapreduce::detail

@@ -139,11 +139,24 @@ void Output::remove_temporary() {
   temp_path_.clear();
 }
 
-// Links the unnamed output file under a fresh temporary name beside its final
-// path, from where commit() renames it into place (linkat cannot replace a
-// file).
-void Output::give_name() {
-  const std::string proc_path = "/proc/self/fd/" + std::to_string(fd_);
+namespace {
+
+std::string proc_path_of(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+}  // namespace
+
+bool Output::link_into_place(int fd) {
+  if (::linkat(AT_FDCWD, proc_path_of(fd).c_str(), AT_FDCWD, path_.c_str(), AT_SYMLINK_FOLLOW) == 0)
+    return true;
+  if (errno == EEXIST) return false;
+  throw_errno<ResourceError>("cannot give the finished output its name " + path_, errno);
+}
+
+// Links the unnamed output file (`fd`) under a fresh temporary name beside its
+// final path, from where commit() renames it into place (linkat cannot
+// replace a file).
+void Output::give_name(int fd) {
+  const std::string proc_path = proc_path_of(fd);
   for (int attempt = 0;; ++attempt) {
     std::string name = temporary_pattern(path_);
     std::random_device random;
@@ -281,11 +294,27 @@ void Output::commit() {
   } else {
     if (::fchmod(fd_, 0666 & ~mask) != 0)
       throw_errno<ResourceError>("cannot set the mode of output " + path_, errno);
-    if (unnamed_) give_name();
-    if (::close(file_.release()) != 0) throw_errno<ResourceError>("cannot write output " + path_, errno);
-    if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
-      throw_errno<ResourceError>("cannot rename the finished output into place at " + path_, errno);
+    // close() reports write errors the file system deferred (NFS), and the
+    // file must not get its name before they are known: close the descriptor
+    // written through, and name the unnamed file through a duplicate.
+    UniqueFd unnamed;
+    if (unnamed_) {
+      unnamed = UniqueFd(::fcntl(fd_, F_DUPFD_CLOEXEC, 0));
+      if (!unnamed) throw_errno<ResourceError>("cannot give the finished output a name at " + path_, errno);
     }
+    fd_ = -1;
+    if (::close(file_.release()) != 0) throw_errno<ResourceError>("cannot write output " + path_, errno);
+    // Where no file of that name exists, the unnamed file is linked straight
+    // under it, and no temporary name ever exists; otherwise it is named
+    // beside it and renamed over it, which a SIGKILL in between can leave.
+    const bool linked = unnamed_ && link_into_place(unnamed.get());
+    if (!linked) {
+      if (unnamed_) give_name(unnamed.get());
+      if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+        throw_errno<ResourceError>("cannot rename the finished output into place at " + path_, errno);
+      }
+    }
+    unnamed_ = false;
   }
   unregister_temporary_file();
   temp_path_.clear();

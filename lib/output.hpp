@@ -45,7 +45,8 @@ class Output {
   void flush();
   void open_part(std::size_t p);
   void remove_temporary();
-  void give_name();
+  bool link_into_place(int fd);  // false when a file of the final name exists
+  void give_name(int fd);
 
   std::ostream* stream_ = nullptr;
   UniqueFd file_;
