@@ -7,7 +7,7 @@
 #include <random>
 #include <string>
 
-#include "chunking.hpp"
+#include "input/chunking.hpp"
 
 using mapreduce::detail::map_task_count;
 using mapreduce::detail::split_into_chunks;

@@ -1,0 +1,172 @@
+#include "mapreduce/runner.hpp"
+
+#include <unistd.h>
+
+#include <iostream>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "ipc/interruption.hpp"
+#include "mapreduce/error.hpp"
+#include "output/output.hpp"
+
+namespace mapreduce {
+namespace po = boost::program_options;
+
+struct Runner::Impl {
+  std::string program;
+  std::string summary;
+  po::options_description job_options{"Job options"};
+};
+
+namespace {
+
+constexpr int kExitJobError = 1;
+constexpr int kExitUsageError = 2;
+// What a shell reports for a process that SIGPIPE ended: `| head` stopped
+// reading, which is not an error worth a message.
+constexpr int kExitOutputClosed = 128 + 13;
+
+std::string base_name(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+const char* version() { return MAPREDUCE_VERSION; }
+
+Runner::Runner(std::string program, std::string summary) : impl_(std::make_unique<Impl>()) {
+  impl_->program = base_name(program);
+  impl_->summary = std::move(summary);
+}
+
+Runner::~Runner() = default;
+
+void Runner::add_option(const std::string& name, const std::string& value_name, const std::string& help,
+                        std::string& target) {
+  impl_->job_options.add_options()(name.c_str(), po::value<std::string>(&target)->value_name(value_name),
+                                   help.c_str());
+}
+
+void Runner::add_flag(const std::string& name, const std::string& help, bool& target) {
+  impl_->job_options.add_options()(name.c_str(), po::bool_switch(&target), help.c_str());
+}
+
+int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
+  const std::string& program = impl_->program;
+  Options options;
+  long processes = 0;
+  long max_attempts = Options{}.max_attempts;
+  std::string format = "tsv";
+  std::vector<std::string> inputs;
+  po::options_description general("Options");
+  general.add_options()("help,h", "show this help and exit")("version", "show the version and exit")(
+      "output,o", po::value<std::string>(&options.output)->value_name("FILE"),
+      "write the output to FILE (atomically: replaced only when the job succeeds) instead of standard "
+      "output")(
+      "output-dir", po::value<std::string>(&options.output_dir)->value_name("DIR"),
+      "write Hadoop-style part-NNNNN files, one per reduce partition, and _SUCCESS into DIR (new or empty)")(
+      "format", po::value<std::string>(&format)->value_name("tsv|jsonl"),
+      "output lines as key<TAB>value (tsv, the default) or {\"key\": ..., \"value\": ...} (jsonl)")(
+      "processes,p", po::value<long>(&processes)->value_name("N"),
+      "number of worker processes (default: the number of online CPUs)")(
+      "sequential", "run in this process with the sequential engine (same output)")(
+      "max-attempts", po::value<long>(&max_attempts)->value_name("N"),
+      "run a task at most N times when its worker dies (1 to 100; default: 4)")(
+      "task-timeout", po::value<double>(&options.task_timeout)->value_name("SECONDS"),
+      "kill a task that runs longer than SECONDS and treat it as a crash (default: no limit)")(
+      "progress", "show a progress line on standard error (the default when it is a terminal)")(
+      "no-progress", "show no progress line")("stats", "print the counters on standard error after the job")(
+      "stream-map", "act as a Hadoop Streaming mapper: input lines in, key<TAB>value lines out")(
+      "stream-reduce",
+      "act as a Hadoop Streaming reducer: key-sorted key<TAB>value lines in, output lines out");
+  po::options_description hidden;
+  hidden.add_options()("input", po::value<std::vector<std::string>>(&inputs));
+  po::positional_options_description positional;
+  positional.add("input", -1);
+
+  po::options_description visible;
+  visible.add(general);
+  if (!impl_->job_options.options().empty()) visible.add(impl_->job_options);
+  po::options_description all;
+  all.add(visible).add(hidden);
+
+  auto usage_error = [&](const std::string& message) {
+    std::cerr << program << ": error: " << message << "\nTry '" << program
+              << " --help' for more information.\n";
+    return kExitUsageError;
+  };
+
+  po::variables_map values;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), values);
+    po::notify(values);
+  } catch (const po::error& e) {
+    return usage_error(e.what());
+  }
+  if (values.count("help")) {
+    std::cout << "Usage: " << program << " [OPTIONS] INPUT...\n"
+              << impl_->summary << "\n"
+              << "An INPUT is a file, a directory (its files), a .gz or .zst file, or - for standard input.\n"
+              << visible;
+    return 0;
+  }
+  if (values.count("version")) {
+    std::cout << program << " (mapreduce " << version() << ")\n";
+    return 0;
+  }
+  for (const auto& [a, b] : {std::pair{"stream-map", "stream-reduce"}, std::pair{"sequential", "processes"},
+                             std::pair{"progress", "no-progress"}, std::pair{"output", "output-dir"}}) {
+    if (values.count(a) && values.count(b))
+      return usage_error(std::string("--") + a + " and --" + b + " exclude each other");
+  }
+  options.mode = values.count("stream-map")      ? RunMode::stream_map
+                 : values.count("stream-reduce") ? RunMode::stream_reduce
+                                                 : RunMode::job;
+  if (inputs.empty()) {
+    if (options.mode == RunMode::job) return usage_error("no input file given");
+    inputs.push_back("-");  // Hadoop Streaming feeds a task through standard input
+  }
+  if (values.count("processes") && (processes < 1 || processes > static_cast<long>(Options::kMaxProcesses))) {
+    return usage_error("--processes must be between 1 and " + std::to_string(Options::kMaxProcesses) +
+                       ", not " + std::to_string(processes));
+  }
+  if (max_attempts < 1 || max_attempts > 100) {
+    return usage_error("--max-attempts must be between 1 and 100, not " + std::to_string(max_attempts));
+  }
+  if (!(options.task_timeout >= 0)) {
+    return usage_error("--task-timeout must be 0 (no limit) or a positive number of seconds");
+  }
+  if (format == "tsv") {
+    options.format = OutputFormat::tsv;
+  } else if (format == "jsonl") {
+    options.format = OutputFormat::jsonl;
+  } else {
+    return usage_error("--format must be tsv or jsonl, not '" + format + "'");
+  }
+  options.max_attempts = static_cast<unsigned>(max_attempts);
+  options.processes = static_cast<unsigned>(processes);
+  options.sequential = values.count("sequential") > 0;
+  options.progress =
+      values.count("progress") > 0 || (values.count("no-progress") == 0 && ::isatty(STDERR_FILENO));
+  options.stats = values.count("stats") > 0;
+  detail::install_interruption_handlers(program);
+  try {
+    job(inputs, options);
+  } catch (const UsageError& e) {
+    return usage_error(e.what());
+  } catch (const detail::OutputClosed&) {
+    return kExitOutputClosed;
+  } catch (const std::exception& e) {
+    std::cout.flush();
+    std::cerr << program << ": error: " << e.what() << '\n';
+    return kExitJobError;
+  }
+  return 0;
+}
+
+}  // namespace mapreduce

@@ -1,0 +1,76 @@
+#include "engine/reduce.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include "mapreduce/detail/hash.hpp"
+
+namespace mapreduce::detail {
+namespace {
+
+struct KeyHash {
+  std::size_t operator()(std::string_view key) const { return hash_bytes(key); }
+};
+
+}  // namespace
+
+void reduce_partition(ErasedJob& job, std::span<const std::string_view> sections, ReduceOutput& out) {
+  if (job.has_combiner()) {
+    for (std::string_view section : sections) job.fold_records(section);
+    job.reduce_folded(out);
+    return;
+  }
+  // Two passes over the records instead of a vector per key: the first numbers
+  // the distinct keys and counts their values, the second lays every value
+  // out contiguously by key, so each reducer call gets one span.
+  boost::unordered_flat_map<std::string_view, std::uint32_t, KeyHash> group_of;
+  std::vector<std::string_view> keys;
+  std::vector<std::size_t> starts;  // first a count per group, then its start
+  std::vector<std::uint32_t> record_groups;
+  std::string_view key;
+  std::string_view value;
+  for (std::string_view section : sections) {
+    RecordReader reader(section);
+    while (reader.next(key, value)) {
+      auto [it, inserted] = group_of.try_emplace(key, static_cast<std::uint32_t>(keys.size()));
+      if (inserted) {
+        keys.push_back(key);
+        starts.push_back(0);
+      }
+      ++starts[it->second];
+      record_groups.push_back(it->second);
+    }
+  }
+  if (keys.empty()) return;
+  group_of = {};
+
+  std::size_t total = 0;
+  for (auto& start : starts) total += std::exchange(start, total);
+  starts.push_back(total);
+
+  std::vector<std::string_view> values(total);
+  {
+    std::vector<std::size_t> next(starts.begin(), starts.end() - 1);
+    std::size_t record = 0;
+    for (std::string_view section : sections) {
+      RecordReader reader(section);
+      while (reader.next(key, value)) values[next[record_groups[record++]]++] = value;
+    }
+  }
+  record_groups = {};
+
+  std::vector<std::uint32_t> order(keys.size());
+  for (std::uint32_t g = 0; g < order.size(); ++g) order[g] = g;
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return keys[a] < keys[b]; });
+
+  for (std::uint32_t g : order) {
+    job.reduce_key(keys[g],
+                   std::span<const std::string_view>(values.data() + starts[g], starts[g + 1] - starts[g]),
+                   out);
+  }
+}
+
+}  // namespace mapreduce::detail

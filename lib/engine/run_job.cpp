@@ -1,0 +1,119 @@
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <new>
+#include <thread>
+
+#include "base/stderr_writer.hpp"
+#include "engine/engines.hpp"
+#include "engine/streaming.hpp"
+#include "mapreduce/detail/erased_job.hpp"
+#include "mapreduce/error.hpp"
+
+namespace mapreduce::detail {
+namespace {
+
+// setup() and cleanup() errors keep their type when they are ours already
+// (a catalogue that cannot be read is an InputError) and are otherwise named.
+template <class F>
+void call_user_code(const char* what, F&& f) {
+  try {
+    f();
+  } catch (const Error&) {
+    throw;
+  } catch (...) {
+    throw UserCodeError(std::string(what) + " failed: " + current_exception_message());
+  }
+}
+
+unsigned resolve_processes(unsigned requested) {
+  if (requested > Options::kMaxProcesses) {
+    throw UsageError("processes must be at most " + std::to_string(Options::kMaxProcesses) + ", not " +
+                     std::to_string(requested));
+  }
+  if (requested != 0) return requested;
+  const unsigned online = std::thread::hardware_concurrency();
+  return online == 0 ? 1 : (online > Options::kMaxProcesses ? Options::kMaxProcesses : online);
+}
+
+EngineSettings resolve_settings(const Options& options) {
+  if (options.max_attempts < 1) throw UsageError("max_attempts must be at least 1");
+  if (!(options.task_timeout >= 0))
+    throw UsageError("task_timeout must be 0 (no limit) or a positive number of seconds");
+  EngineSettings settings;
+  settings.processes = resolve_processes(options.processes);
+  settings.max_attempts = options.max_attempts;
+  settings.task_timeout = options.task_timeout;
+  settings.retry_exceptions = options.retry_exceptions;
+  settings.show_progress = options.progress;
+  return settings;
+}
+
+void check_destinations(const Options& options) {
+  const int destinations =
+      (options.output_stream != nullptr) + !options.output.empty() + !options.output_dir.empty();
+  if (destinations > 1)
+    throw UsageError("give at most one of an output file, an output stream and an output directory");
+  if (options.mode != RunMode::job && !options.output_dir.empty()) {
+    throw UsageError("the streaming modes write to standard output or a file, not an output directory");
+  }
+}
+
+// The largest resident set of this process and of any worker it reaped.
+std::int64_t peak_rss_kb() {
+  rusage self{};
+  rusage children{};
+  ::getrusage(RUSAGE_SELF, &self);
+  ::getrusage(RUSAGE_CHILDREN, &children);
+  return self.ru_maxrss > children.ru_maxrss ? self.ru_maxrss : children.ru_maxrss;
+}
+
+void print_counters(const Counters& counters) {
+  std::string text = "counters:\n";
+  std::string_view group;
+  for (const auto& [name, value] : counters.entries()) {
+    if (name.first != group) {
+      group = name.first;
+      text += "  " + name.first + "\n";
+    }
+    text += "    " + name.second + "=" + std::to_string(value) + "\n";
+  }
+  write_to_standard_error(text);
+}
+
+}  // namespace
+
+void run_job(ErasedJob& job, const std::vector<std::string>& inputs, const Options& options, EngineKind kind,
+             Counters& counters) {
+  check_destinations(options);
+  const bool streaming = options.mode != RunMode::job;
+  const EngineSettings settings =
+      kind == EngineKind::concurrent && !streaming ? resolve_settings(options) : EngineSettings{};
+  const InputSet input(inputs);
+  Output out(options);
+  JobClock clock(counters, options.progress && !streaming);
+  call_user_code("setup()", [&] { job.setup(); });
+  try {
+    if (options.mode == RunMode::stream_map) {
+      run_stream_map(job, input, counters, out);
+    } else if (options.mode == RunMode::stream_reduce) {
+      run_stream_reduce(job, input, counters, out);
+    } else if (kind == EngineKind::sequential) {
+      run_sequential(job, input, counters, clock, out);
+    } else {
+      run_concurrent(job, input, settings, counters, clock, out);
+    }
+  } catch (const std::bad_alloc&) {
+    throw ResourceError("out of memory while running the job on " + inputs.front());
+  }
+  out.commit();
+  clock.finish();
+  call_user_code("cleanup()", [&] { job.cleanup(); });
+  counters(kEngineCounters, "input files") = static_cast<std::int64_t>(input.file_count());
+  counters(kEngineCounters, "map tasks") = static_cast<std::int64_t>(input.tasks().size());
+  counters(kEngineCounters, "peak rss kb") = peak_rss_kb();
+  if (streaming) report_counters_to_hadoop(counters);
+  if (options.stats) print_counters(counters);
+}
+
+}  // namespace mapreduce::detail

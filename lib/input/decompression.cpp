@@ -1,0 +1,160 @@
+#include "input/decompression.hpp"
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include <cstring>
+#include <vector>
+
+#include "mapreduce/error.hpp"
+
+namespace mapreduce::detail {
+namespace {
+
+// Decompressed data is handed on in blocks of about this size; a longer line
+// grows the buffer to hold it.
+constexpr std::size_t kBlockSize = std::size_t(4) << 20;
+
+// Collects decompressed bytes and hands on the whole lines among them.
+class LineBlocks {
+ public:
+  explicit LineBlocks(const std::function<void(std::string_view)>& lines)
+      : lines_(lines), buffer_(kBlockSize) {}
+
+  // Where the next decompressed bytes go, and how many fit.
+  char* space() { return buffer_.data() + filled_; }
+  std::size_t room() {
+    if (filled_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
+    return buffer_.size() - filled_;
+  }
+
+  // `n` bytes were written at space(): hand on the whole lines.
+  void wrote(std::size_t n) {
+    const std::size_t scanned = filled_;
+    filled_ += n;
+    total_ += n;
+    if (filled_ < buffer_.size() / 2) return;  // collect a larger block first
+    const char* last = nullptr;
+    for (std::size_t i = filled_; i > scanned;) {
+      if (buffer_[--i] == '\n') {
+        last = buffer_.data() + i;
+        break;
+      }
+    }
+    if (last == nullptr) {
+      // No line ends in the new bytes; one may end before them.
+      const void* found = ::memrchr(buffer_.data(), '\n', scanned);
+      if (found == nullptr) return;
+      last = static_cast<const char*>(found);
+    }
+    const std::size_t whole = static_cast<std::size_t>(last - buffer_.data()) + 1;
+    lines_(std::string_view(buffer_.data(), whole));
+    std::memmove(buffer_.data(), buffer_.data() + whole, filled_ - whole);
+    filled_ -= whole;
+  }
+
+  void finish() {
+    if (filled_ > 0) lines_(std::string_view(buffer_.data(), filled_));
+    filled_ = 0;
+  }
+
+  std::uint64_t total() const { return total_; }
+
+ private:
+  const std::function<void(std::string_view)>& lines_;
+  std::vector<char> buffer_;
+  std::size_t filled_ = 0;
+  std::uint64_t total_ = 0;
+};
+
+std::uint64_t gunzip(std::string_view in, const std::string& path, LineBlocks& out) {
+  z_stream stream{};
+  // 15 + 32: the largest window, and a gzip (or zlib) header detected.
+  if (inflateInit2(&stream, 15 + 32) != Z_OK) throw ResourceError("cannot start decompressing " + path);
+  struct End {
+    z_stream& s;
+    ~End() { inflateEnd(&s); }
+  } end{stream};
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  std::size_t left = in.size();
+  bool member_ended = false;
+  for (;;) {
+    if (stream.avail_in == 0 && left > 0) {
+      const auto chunk = static_cast<uInt>(left < (1u << 30) ? left : (1u << 30));
+      stream.avail_in = chunk;
+      left -= chunk;
+    }
+    if (member_ended) {
+      if (stream.avail_in == 0) break;
+      if (inflateReset(&stream) != Z_OK) throw ResourceError("cannot decompress " + path);
+      member_ended = false;
+    }
+    const std::size_t room = out.room();
+    stream.next_out = reinterpret_cast<Bytef*>(out.space());
+    stream.avail_out = static_cast<uInt>(room < (1u << 30) ? room : (1u << 30));
+    const uInt offered = stream.avail_out;
+    const int status = inflate(&stream, Z_NO_FLUSH);
+    out.wrote(offered - stream.avail_out);
+    if (status == Z_STREAM_END) {
+      member_ended = true;
+      continue;
+    }
+    if (status == Z_BUF_ERROR && stream.avail_in == 0 && left == 0) {
+      throw InputError("input " + path + " is truncated: its gzip data ends in the middle of a stream");
+    }
+    if (status != Z_OK && status != Z_BUF_ERROR) {
+      throw InputError("input " + path + " is not valid gzip data" +
+                       (stream.msg != nullptr ? std::string(": ") + stream.msg : std::string()));
+    }
+  }
+  out.finish();
+  return out.total();
+}
+
+std::uint64_t unzstd(std::string_view in, const std::string& path, LineBlocks& out) {
+  ZSTD_DStream* stream = ZSTD_createDStream();
+  if (stream == nullptr) throw ResourceError("cannot start decompressing " + path);
+  struct End {
+    ZSTD_DStream* s;
+    ~End() { ZSTD_freeDStream(s); }
+  } end{stream};
+  ZSTD_inBuffer input{in.data(), in.size(), 0};
+  std::size_t hint = 1;  // 0 once a frame has ended with the data
+  bool output_full = false;
+  // Until every byte is read and the decoder, given room, has nothing more
+  // to write.
+  while (input.pos < input.size || output_full) {
+    const std::size_t room = out.room();  // may move the buffer: before space()
+    ZSTD_outBuffer output{out.space(), room, 0};
+    hint = ZSTD_decompressStream(stream, &output, &input);
+    if (ZSTD_isError(hint)) {
+      throw InputError("input " + path + " is not valid zstd data: " + ZSTD_getErrorName(hint));
+    }
+    output_full = output.pos == output.size;
+    out.wrote(output.pos);
+  }
+  if (hint != 0)
+    throw InputError("input " + path + " is truncated: its zstd data ends in the middle of a frame");
+  out.finish();
+  return out.total();
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+}  // namespace
+
+Compression compression_of(std::string_view path) {
+  if (ends_with(path, ".gz")) return Compression::gzip;
+  if (ends_with(path, ".zst")) return Compression::zstd;
+  return Compression::none;
+}
+
+std::uint64_t decompress_lines(Compression compression, std::string_view compressed, const std::string& path,
+                               const std::function<void(std::string_view block)>& lines) {
+  LineBlocks out(lines);
+  return compression == Compression::gzip ? gunzip(compressed, path, out) : unzstd(compressed, path, out);
+}
+
+}  // namespace mapreduce::detail

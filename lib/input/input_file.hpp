@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/mapped_region.hpp"
+#include "base/unique_fd.hpp"
+
+namespace mapreduce::detail {
+
+// One input: a regular file mapped read-only into memory. The mapping is
+// inherited by forked workers, so they read the same pages without copying.
+class InputFile {
+ public:
+  // Opens and maps `path`. A regular file that reports a size of 0 (as those
+  // of /proc and /sys do) is read to its end into private shared memory
+  // instead. Throws InputError naming the path and the cause (errno text, or
+  // "is a directory" / "is not a regular file").
+  explicit InputFile(std::string path);
+
+  // Standard input, named "standard input" in messages: mapped in place when
+  // it is a regular file, otherwise (a pipe, a terminal) read to its end
+  // into private shared memory first, since only a file can be mapped.
+  // Throws InputError or ResourceError.
+  static std::unique_ptr<InputFile> standard_input();
+  ~InputFile();
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+
+  const std::string& path() const { return path_; }
+  std::string_view data() const { return region_.view(); }
+
+  // Throws InputError if the file's size or modification time is no longer
+  // what they were when it was mapped: its bytes may have changed under the
+  // job, and the output must not silently disagree with the file.
+  void check_unchanged() const;
+
+  // Tells the kernel this process is done with the pages of `range` (a part
+  // of data()): they leave its resident set but stay in the page cache, so a
+  // later read costs a minor fault at most. Keeps a worker's memory at what it
+  // holds, not what it has read.
+  void release(std::string_view range) const;
+
+ private:
+  InputFile(std::string path, UniqueFd fd);
+  void map();
+
+  std::string path_;
+  UniqueFd fd_;  // only for standard input; a named file is found by its path
+  std::int64_t size_ = 0;
+  std::int64_t modified_ns_ = 0;
+  std::uint64_t device_ = 0;
+  std::uint64_t inode_ = 0;
+  MappedRegion region_;
+  bool registered_ = false;  // with the SIGBUS handler
+  bool spooled_ = false;     // read into a memfd: a file of unknown size, or a pipe
+};
+
+// The 1-based number of the line of `text` that starts at `line_begin`.
+std::size_t line_number_at(std::string_view text, const char* line_begin);
+
+}  // namespace mapreduce::detail

@@ -1,0 +1,72 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "input/decompression.hpp"
+#include "input/input_file.hpp"
+#include "mapreduce/detail/erased_job.hpp"
+
+namespace mapreduce::detail {
+
+// One map task: a line-aligned byte range of an uncompressed input, or a
+// whole compressed input (which can only be read from its start).
+struct MapTask {
+  std::uint32_t file;
+  std::string_view bytes;
+};
+
+// All the inputs of a job, opened and mapped, and cut into map tasks. Inputs
+// are files, directories (their regular files in name order, skipping names
+// that start with '.' or '_', as Hadoop does, and subdirectories), "-" for
+// standard input (at most once), and .gz or .zst files, decompressed by the
+// task that reads them. A line never spans two inputs. The tasks depend on the
+// inputs alone, never on the number of processes.
+class InputSet {
+ public:
+  // Throws InputError naming the path and the cause, or UsageError for no
+  // input or "-" given twice.
+  explicit InputSet(const std::vector<std::string>& paths);
+
+  const std::vector<MapTask>& tasks() const { return tasks_; }
+  std::size_t file_count() const { return files_.size(); }
+  // The bytes of every input as stored (compressed ones compressed).
+  std::uint64_t stored_bytes() const { return stored_bytes_; }
+
+  // Calls mapper on every line of task t. Returns the bytes of text read
+  // (decompressed). Throws UserCodeError ("mapper failed on line 7 of PATH:
+  // MESSAGE") if mapper throws, InputError for corrupt compressed data.
+  std::uint64_t map(ErasedJob& job, std::size_t t, MapOutput& out) const;
+
+  // Calls blocks(text) with the text of task t, in blocks of whole lines
+  // (decompressed). Throws InputError for corrupt compressed data.
+  void read(std::size_t t, const std::function<void(std::string_view text)>& blocks) const;
+
+  // The path of the input that task t reads ("standard input" for "-").
+  const std::string& path_of(std::size_t t) const { return files_[tasks_[t].file].input->path(); }
+
+  // "bytes 0-1048576 of PATH" or "PATH (compressed, read whole)".
+  std::string describe(std::size_t t) const;
+
+  // Throws InputError if any input changed since it was mapped.
+  void check_unchanged() const;
+
+ private:
+  struct File {
+    std::unique_ptr<InputFile> input;
+    Compression compression;
+  };
+  void add(const std::string& path);
+  void add_file(std::unique_ptr<InputFile> input);
+
+  std::vector<File> files_;
+  std::vector<MapTask> tasks_;
+  std::uint64_t stored_bytes_ = 0;
+  bool has_standard_input_ = false;
+};
+
+}  // namespace mapreduce::detail

@@ -1,0 +1,142 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "ipc/shared_memory.hpp"
+
+namespace mapreduce::detail {
+
+enum class Phase : std::uint32_t { idle, map, reduce };
+enum class ErrorKind : std::uint32_t { none, user_code, input, resource, other };
+
+constexpr std::size_t kErrorCapacity = 4096;
+
+// What one worker tells the parent. Written by the worker in that slot (a
+// replacement takes over its predecessor's slot); read by the parent after the
+// worker replied or died, except task_started_ns, which the parent reads at
+// any time to enforce the task timeout.
+struct WorkerSlot {
+  std::atomic<Phase> phase;
+  std::atomic<std::uint32_t> task;
+  std::atomic<std::int64_t> task_started_ns;  // CLOCK_MONOTONIC; 0 when idle
+  // The committed sizes of the slot's arenas: what finished tasks wrote. A
+  // worker that dies mid-task leaves bytes past them, which its replacement
+  // overwrites.
+  std::atomic<std::uint64_t> map_bytes;
+  std::atomic<std::uint64_t> reduce_bytes;
+  ErrorKind error_kind;
+  std::uint32_t error_length;
+  char error[kErrorCapacity];
+};
+
+// Where reduce task p left its output: in the reduce arena of slot `worker`,
+// `length` bytes of records from `offset`, then `counters_length` bytes of
+// what the task counted.
+struct ReducedPartition {
+  std::uint32_t worker;
+  std::uint64_t offset;
+  std::uint64_t length;
+  std::uint64_t counters_length;
+};
+
+// The engine's shared state, in one block of anonymous shared memory mapped
+// before the fork: per task of each phase its state (free, claimed by a
+// worker slot, or done) and where its output is; one slot per worker; and a
+// counter that spreads the first claims. Workers and parent touch it only
+// through atomics and fields that one process writes before telling the other
+// (through the socket pair), so no lock is ever held that a dead worker could
+// leave taken.
+//
+// A task is claimed by one compare-and-swap of its state from free to the
+// claiming slot, so a worker that dies at any instruction either holds the
+// claim, which the parent finds by scanning for its slot (holding_task), or
+// never made it, and the task is still free for any worker to take.
+class ControlBlock {
+ public:
+  ControlBlock(unsigned workers, std::size_t map_tasks, std::size_t partitions);
+
+  // Parent, before a phase: every task of `phase` free, the counter at 0.
+  void start_phase(Phase phase);
+
+  // Worker in slot `worker`: claims a free task of the phase and returns it,
+  // or nullopt when none is free. `on_taken(task)` runs between the counter
+  // handing out a task number and the claim (the fault-injection point of
+  // the tests).
+  template <class OnTaken>
+  std::optional<std::uint32_t> claim_task(Phase phase, std::size_t tasks, unsigned worker,
+                                          OnTaken&& on_taken) {
+    // In order first, so that workers rarely contend; then a scan, which
+    // finds the tasks released after a death and any task number a worker
+    // took from the counter but died before claiming.
+    for (std::uint32_t task; (task = header().next_task.fetch_add(1)) < tasks;) {
+      on_taken(task);
+      if (try_claim(phase, task, worker)) return task;
+    }
+    for (std::uint32_t task = 0; task < tasks; ++task) {
+      if (try_claim(phase, task, worker)) return task;
+    }
+    return std::nullopt;
+  }
+
+  // Worker: `task`, which it claimed, is done and its output committed.
+  void finish_task(Phase phase, std::size_t task) { state(phase, task).store(kDone); }
+  bool is_done(Phase phase, std::size_t task) { return state(phase, task).load() == kDone; }
+
+  // Parent, after worker slot `worker` died (and was reaped): the task of the
+  // phase it had claimed and not finished, if any.
+  std::optional<std::uint32_t> holding_task(Phase phase, std::size_t tasks, unsigned worker);
+  // Parent: a claimed task whose worker is gone is free again.
+  void release_task(Phase phase, std::size_t task) { state(phase, task).store(kFree); }
+
+  // Parent, for the fault-injection hook: true the first time only.
+  bool fire_fault() { return !header().fault_fired.exchange(true); }
+
+  WorkerSlot& slot(unsigned worker) { return at<WorkerSlot>(slots_)[worker]; }
+  // The slot whose arena holds map task t's output.
+  std::uint32_t& map_worker(std::size_t task) { return at<std::uint32_t>(map_workers_)[task]; }
+  // partition_bounds(t)[p] .. [p + 1]: partition p of map task t in that
+  // arena; [partitions] .. [partitions + 1]: what the task counted.
+  std::uint64_t* partition_bounds(std::size_t task) {
+    return at<std::uint64_t>(bounds_) + task * (partitions_ + 2);
+  }
+  ReducedPartition& reduced(std::size_t partition) { return at<ReducedPartition>(reduced_)[partition]; }
+
+ private:
+  // A task's state: free, done, or claimed by slot (state - 1).
+  static constexpr std::uint32_t kFree = 0;
+  static constexpr std::uint32_t kDone = 0xffffffff;
+
+  struct Header {
+    std::atomic<std::uint32_t> next_task;
+    std::atomic<bool> fault_fired;
+  };
+
+  template <class T>
+  T* at(std::size_t offset) const {
+    return reinterpret_cast<T*>(static_cast<char*>(block_->data()) + offset);
+  }
+  Header& header() const { return *at<Header>(0); }
+  std::atomic<std::uint32_t>& state(Phase phase, std::size_t task) {
+    return at<std::atomic<std::uint32_t>>(phase == Phase::map ? map_state_ : reduce_state_)[task];
+  }
+  bool try_claim(Phase phase, std::size_t task, unsigned worker) {
+    std::atomic<std::uint32_t>& s = state(phase, task);
+    std::uint32_t expected = kFree;
+    return s.load(std::memory_order_relaxed) == kFree && s.compare_exchange_strong(expected, worker + 1);
+  }
+
+  std::size_t map_tasks_;
+  std::size_t partitions_;
+  std::size_t slots_ = 0;
+  std::size_t map_state_ = 0;
+  std::size_t reduce_state_ = 0;
+  std::size_t map_workers_ = 0;
+  std::size_t bounds_ = 0;
+  std::size_t reduced_ = 0;
+  std::optional<SharedBlock> block_;
+};
+
+}  // namespace mapreduce::detail

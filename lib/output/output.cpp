@@ -1,0 +1,323 @@
+#include "output/output.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <queue>
+#include <random>
+#include <vector>
+
+#include "base/system_error.hpp"
+#include "ipc/interruption.hpp"
+#include "mapreduce/detail/records.hpp"
+#include "mapreduce/error.hpp"
+
+namespace mapreduce::detail {
+namespace {
+
+constexpr std::size_t kBufferSize = 1 << 20;
+
+std::string directory_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+std::string base_name_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// ".NAME.tmp-XXXXXX" in the directory of `path`, for mkstemp and mkdtemp.
+std::string temporary_pattern(const std::string& path) {
+  return directory_of(path) + "/." + base_name_of(path) + ".tmp-XXXXXX";
+}
+
+bool directory_is_empty(const std::string& path) {
+  DIR* dir = ::opendir(path.c_str());
+  if (dir == nullptr) throw_errno<ResourceError>("cannot read output directory " + path, errno);
+  bool empty = true;
+  while (const dirent* entry = ::readdir(dir)) {
+    if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0) {
+      empty = false;
+      break;
+    }
+  }
+  ::closedir(dir);
+  return empty;
+}
+
+}  // namespace
+
+Output::Output(const Options& options) {
+  buffer_.reserve(kBufferSize);
+  if (options.output_stream != nullptr) {
+    stream_ = options.output_stream;
+    return;
+  }
+  if (!options.output.empty()) {
+    path_ = options.output;
+    struct stat status;
+    if (::stat(path_.c_str(), &status) == 0 && !S_ISREG(status.st_mode) && !S_ISDIR(status.st_mode)) {
+      // A device, a FIFO or a socket (/dev/stdout, /dev/full, a named pipe)
+      // cannot be replaced atomically, nor should it be: write to it, as a
+      // shell redirection would.
+      file_ = UniqueFd(::open(path_.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY));
+      if (!file_) throw_errno<ResourceError>("cannot open output " + path_, errno);
+      fd_ = file_.get();
+      return;
+    }
+    // An unnamed file in the output's directory (O_TMPFILE): if this process
+    // is killed outright, nothing is left behind. It gets a name only at
+    // commit. Where the file system cannot do that, mkstemp: exclusive
+    // (O_EXCL), mode 0600, an unpredictable name, removed on every path this
+    // process survives.
+    file_ = UniqueFd(::open(directory_of(path_).c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
+    if (!file_) {
+      if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+        throw_errno<ResourceError>("cannot create a temporary file for output " + path_, errno);
+      }
+      std::string pattern = temporary_pattern(path_);
+      file_ = UniqueFd(::mkstemp(pattern.data()));
+      if (!file_) throw_errno<ResourceError>("cannot create a temporary file for output " + path_, errno);
+      temp_path_ = pattern;
+      register_temporary_file(temp_path_.c_str());
+    } else {
+      unnamed_ = true;
+    }
+    fd_ = file_.get();
+    return;
+  }
+  if (!options.output_dir.empty()) {
+    path_ = options.output_dir;
+    while (path_.size() > 1 && path_.back() == '/') path_.pop_back();
+    struct stat status;
+    if (::stat(path_.c_str(), &status) == 0) {
+      if (!S_ISDIR(status.st_mode))
+        throw UsageError("output directory " + path_ + " exists and is not a directory");
+      if (!directory_is_empty(path_)) {
+        throw UsageError("output directory " + path_ +
+                         " exists and is not empty; remove it or choose another");
+      }
+    }
+    // mkdtemp: exclusive, mode 0700, unpredictable, beside the final path.
+    std::string pattern = temporary_pattern(path_);
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      throw_errno<ResourceError>("cannot create a temporary directory for output " + path_, errno);
+    }
+    temp_path_ = pattern;
+    directory_ = true;
+    register_temporary_directory(temp_path_.c_str());
+    return;
+  }
+  // User code may have printed through stdio or iostreams; keep the order.
+  std::cout.flush();
+  std::fflush(stdout);
+  fd_ = STDOUT_FILENO;
+}
+
+Output::~Output() { remove_temporary(); }
+
+void Output::remove_temporary() {
+  if (temp_path_.empty()) return;
+  unregister_temporary_file();
+  if (directory_) {
+    file_.reset();
+    for (std::size_t p = 0; p < parts_; ++p) ::unlink((temp_path_ + "/" + part_file_name(p)).c_str());
+    ::unlink((temp_path_ + "/_SUCCESS").c_str());
+    ::rmdir(temp_path_.c_str());
+  } else {
+    ::unlink(temp_path_.c_str());
+  }
+  temp_path_.clear();
+}
+
+namespace {
+
+std::string proc_path_of(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+}  // namespace
+
+bool Output::link_into_place(int fd) {
+  if (::linkat(AT_FDCWD, proc_path_of(fd).c_str(), AT_FDCWD, path_.c_str(), AT_SYMLINK_FOLLOW) == 0)
+    return true;
+  if (errno == EEXIST) return false;
+  throw_errno<ResourceError>("cannot give the finished output its name " + path_, errno);
+}
+
+// Links the unnamed output file (`fd`) under a fresh temporary name beside its
+// final path, from where commit() renames it into place (linkat cannot
+// replace a file).
+void Output::give_name(int fd) {
+  const std::string proc_path = proc_path_of(fd);
+  for (int attempt = 0;; ++attempt) {
+    std::string name = temporary_pattern(path_);
+    std::random_device random;
+    static constexpr char kLetters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    for (std::size_t i = name.size() - 6; i < name.size(); ++i)
+      name[i] = kLetters[random() % (sizeof kLetters - 1)];
+    if (::linkat(AT_FDCWD, proc_path.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+      temp_path_ = name;
+      register_temporary_file(temp_path_.c_str());
+      unnamed_ = false;
+      return;
+    }
+    if (errno != EEXIST || attempt == 100) {
+      throw_errno<ResourceError>("cannot give the finished output a name beside " + path_, errno);
+    }
+  }
+}
+
+std::string part_file_name(std::size_t partition) {
+  char name[32];
+  std::snprintf(name, sizeof name, "part-%05zu", partition);
+  return name;
+}
+
+void Output::open_part(std::size_t p) {
+  const std::string path = temp_path_ + "/" + part_file_name(p);
+  file_ = UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+  if (!file_)
+    throw_errno<ResourceError>("cannot create output file " + path_ + "/" + part_file_name(p), errno);
+  parts_ = p + 1;
+  set_temporary_directory_parts(parts_);
+  fd_ = file_.get();
+}
+
+void Output::write_partitions(std::span<const std::string_view> partitions) {
+  std::string_view key;
+  std::string_view line;
+  if (directory_) {
+    for (std::size_t p = 0; p < partitions.size(); ++p) {
+      open_part(p);
+      RecordReader reader(partitions[p]);
+      while (reader.next(key, line)) write(line);
+      flush();
+      if (::close(file_.release()) != 0) {
+        throw_errno<ResourceError>("cannot write output " + path_ + "/" + part_file_name(p), errno);
+      }
+      fd_ = -1;
+    }
+    return;
+  }
+  struct Head {
+    std::string_view key;
+    std::string_view line;
+    std::size_t run;
+  };
+  std::vector<RecordReader> readers;
+  readers.reserve(partitions.size());
+  for (std::string_view run : partitions) readers.emplace_back(run);
+
+  auto later = [](const Head& a, const Head& b) { return a.key > b.key; };
+  std::priority_queue<Head, std::vector<Head>, decltype(later)> heads(later);
+  Head head;
+  for (std::size_t r = 0; r < readers.size(); ++r) {
+    head.run = r;
+    if (readers[r].next(head.key, head.line)) heads.push(head);
+  }
+  while (!heads.empty()) {
+    head = heads.top();
+    heads.pop();
+    write(head.line);
+    if (readers[head.run].next(head.key, head.line)) heads.push(head);
+  }
+}
+
+void Output::write(std::string_view bytes) {
+  if (buffer_.size() + bytes.size() > kBufferSize) {
+    flush();
+    if (bytes.size() > kBufferSize) {
+      buffer_.assign(bytes);
+      flush();
+      return;
+    }
+  }
+  buffer_.append(bytes);
+}
+
+void Output::flush() {
+  if (buffer_.empty()) return;
+  if (stream_ != nullptr) {
+    stream_->write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    if (!*stream_) throw ResourceError("cannot write the output stream");
+    buffer_.clear();
+    return;
+  }
+  const char* p = buffer_.data();
+  std::size_t left = buffer_.size();
+  while (left > 0) {
+    const ssize_t written = ::write(fd_, p, left);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EPIPE && path_.empty()) throw OutputClosed("the reader of standard output went away");
+      throw_errno<ResourceError>(
+          "cannot write output " + (path_.empty() ? std::string("to standard output") : path_), errno);
+    }
+    p += written;
+    left -= static_cast<std::size_t>(written);
+  }
+  buffer_.clear();
+}
+
+void Output::commit() {
+  if (directory_) {
+    const std::string success = temp_path_ + "/_SUCCESS";
+    UniqueFd marker(::open(success.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+    if (!marker) throw_errno<ResourceError>("cannot create " + path_ + "/_SUCCESS", errno);
+  } else {
+    flush();
+  }
+  if (stream_ != nullptr) {
+    stream_->flush();
+    return;
+  }
+  if (temp_path_.empty() && !unnamed_) return;
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  if (directory_) {
+    if (::chmod(temp_path_.c_str(), 0777 & ~mask) != 0) {
+      throw_errno<ResourceError>("cannot set the mode of output directory " + path_, errno);
+    }
+    // rename() replaces an empty directory; one that filled up meanwhile is
+    // an error, and the finished output stays where it was written.
+    if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+      throw_errno<ResourceError>("cannot rename the finished output into place at " + path_, errno);
+    }
+  } else {
+    if (::fchmod(fd_, 0666 & ~mask) != 0)
+      throw_errno<ResourceError>("cannot set the mode of output " + path_, errno);
+    // close() reports write errors the file system deferred (NFS), and the
+    // file must not get its name before they are known: close the descriptor
+    // written through, and name the unnamed file through a duplicate.
+    UniqueFd unnamed;
+    if (unnamed_) {
+      unnamed = UniqueFd(::fcntl(fd_, F_DUPFD_CLOEXEC, 0));
+      if (!unnamed) throw_errno<ResourceError>("cannot give the finished output a name at " + path_, errno);
+    }
+    fd_ = -1;
+    if (::close(file_.release()) != 0) throw_errno<ResourceError>("cannot write output " + path_, errno);
+    // Where no file of that name exists, the unnamed file is linked straight
+    // under it, and no temporary name ever exists; otherwise it is named
+    // beside it and renamed over it, which a SIGKILL in between can leave.
+    const bool linked = unnamed_ && link_into_place(unnamed.get());
+    if (!linked) {
+      if (unnamed_) give_name(unnamed.get());
+      if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+        throw_errno<ResourceError>("cannot rename the finished output into place at " + path_, errno);
+      }
+    }
+    unnamed_ = false;
+  }
+  unregister_temporary_file();
+  temp_path_.clear();
+}
+
+}  // namespace mapreduce::detail

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <iosfwd>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "base/unique_fd.hpp"
+#include "mapreduce/detail/byte_buffer.hpp"
+#include "mapreduce/error.hpp"
+#include "mapreduce/options.hpp"
+
+namespace mapreduce::detail {
+
+// Where the job's output lines go: a stream, standard output, a file, or a
+// directory of part files. A file or directory is written beside its final
+// path and renamed into place by commit(); until then nothing replaces an
+// existing file, and a destroyed, uncommitted Output removes what it wrote.
+// Output is buffered in large blocks.
+class Output {
+ public:
+  // Opens the destination named by the options; a file's temporary (or a
+  // directory's) is created now, so an unwritable place fails the job before
+  // any work. Throws ResourceError, or UsageError for an output directory
+  // that exists and is not empty.
+  explicit Output(const Options& options);
+  ~Output();
+  Output(const Output&) = delete;
+  Output& operator=(const Output&) = delete;
+
+  // Writes the output lines of reduce records (key, line) from the reduced
+  // partitions, each sorted by key, keys disjoint across partitions: merged
+  // in ascending key order, or, for a directory, partition p into part file p.
+  // Called once.
+  void write_partitions(std::span<const std::string_view> partitions);
+
+  // Writes raw bytes (the streaming modes' output). Not for a directory.
+  void write(std::string_view bytes);
+
+  // Flushes and, for a file or directory, moves it into place (a directory
+  // gets its _SUCCESS file first). Throws ResourceError.
+  void commit();
+
+ private:
+  void flush();
+  void open_part(std::size_t p);
+  void remove_temporary();
+  bool link_into_place(int fd);  // false when a file of the final name exists
+  void give_name(int fd);
+
+  std::ostream* stream_ = nullptr;
+  UniqueFd file_;
+  int fd_ = -1;
+  std::string path_;       // the final path, for a file or directory
+  std::string temp_path_;  // its temporary, until commit
+  bool unnamed_ = false;   // an O_TMPFILE file, until commit
+  bool directory_ = false;
+  std::size_t parts_ = 0;  // part files created in the temporary directory
+  std::string buffer_;
+};
+
+// The reader of the output pipe went away (`| head`): the job ends quietly.
+class OutputClosed : public ResourceError {
+ public:
+  using ResourceError::ResourceError;
+};
+
+// "part-00042": Hadoop's name for the output of reduce partition 42.
+std::string part_file_name(std::size_t partition);
+
+}  // namespace mapreduce::detail
