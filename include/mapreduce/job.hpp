@@ -61,7 +61,7 @@ class TypedJob final : public ErasedJob {
 
   bool has_combiner() const override { return HasCombiner<Derived, Key, Value>; }
 
-  void fold_records(std::string_view records) override {
+  void combine_records(std::string_view records) override {
     if constexpr (HasCombiner<Derived, Key, Value>) {
       RecordReader reader(records);
       std::string_view key_bytes;
@@ -84,7 +84,7 @@ class TypedJob final : public ErasedJob {
     }
   }
 
-  void reduce_folded(ReduceOutput& out) override {
+  void reduce_combined(ReduceOutput& out) override {
     if constexpr (HasCombiner<Derived, Key, Value>) {
       const auto& entries = reduce_combined_.entries();
       std::vector<std::uint32_t> order(entries.size());

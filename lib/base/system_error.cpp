@@ -10,4 +10,8 @@ std::string errno_text(int error) {
   return strerror_r(error, buffer, sizeof buffer);
 }
 
+ResourceError out_of_memory(const std::string& during) {
+  return ResourceError("out of memory during " + during);
+}
+
 }  // namespace mapreduce::detail

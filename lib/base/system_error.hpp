@@ -3,6 +3,8 @@
 #include <string>
 #include <string_view>
 
+#include "mapreduce/error.hpp"
+
 namespace mapreduce::detail {
 
 // The text for an errno value ("No such file or directory").
@@ -14,5 +16,8 @@ template <class E>
 [[noreturn]] void throw_errno(const std::string& context, int error) {
   throw E(context + ": " + errno_text(error));
 }
+
+// The one ResourceError for std::bad_alloc: "out of memory during WHAT".
+ResourceError out_of_memory(const std::string& during);
 
 }  // namespace mapreduce::detail

@@ -17,12 +17,7 @@ struct KeyHash {
 
 }  // namespace
 
-void reduce_partition(ErasedJob& job, std::span<const std::string_view> sections, ReduceOutput& out) {
-  if (job.has_combiner()) {
-    for (std::string_view section : sections) job.fold_records(section);
-    job.reduce_folded(out);
-    return;
-  }
+void reduce_grouped(ErasedJob& job, std::span<const std::string_view> sections, ReduceOutput& out) {
   // Two passes over the records instead of a vector per key: the first numbers
   // the distinct keys and counts their values, the second lays every value
   // out contiguously by key, so each reducer call gets one span.

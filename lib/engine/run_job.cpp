@@ -5,10 +5,12 @@
 #include <thread>
 
 #include "base/stderr_writer.hpp"
+#include "base/system_error.hpp"
 #include "engine/engines.hpp"
 #include "engine/streaming.hpp"
 #include "mapreduce/detail/erased_job.hpp"
 #include "mapreduce/error.hpp"
+#include "output/output.hpp"
 
 namespace mapreduce::detail {
 namespace {
@@ -93,19 +95,25 @@ void run_job(ErasedJob& job, const std::vector<std::string>& inputs, const Optio
   Output out(options);
   JobClock clock(counters, options.progress && !streaming);
   call_user_code("setup()", [&] { job.setup(); });
+  ReducedRuns reduced;
   try {
     if (options.mode == RunMode::stream_map) {
       run_stream_map(job, input, counters, out);
     } else if (options.mode == RunMode::stream_reduce) {
       run_stream_reduce(job, input, counters, out);
     } else if (kind == EngineKind::sequential) {
-      run_sequential(job, input, counters, clock, out);
+      reduced = run_sequential(job, input, counters, clock);
     } else {
-      run_concurrent(job, input, settings, counters, clock, out);
+      reduced = run_concurrent(job, input, settings, counters, clock);
     }
   } catch (const std::bad_alloc&) {
-    throw ResourceError("out of memory while running the job on " + inputs.front());
+    throw out_of_memory("running the job on " + inputs.front());
   }
+  // The output must agree with the input as it is now, whatever the engine:
+  // streaming wrote as it went, but nothing is committed yet.
+  input.check_unchanged();
+  clock.start_phase("output", 0);
+  out.write_partitions(reduced.runs);
   out.commit();
   clock.finish();
   call_user_code("cleanup()", [&] { job.cleanup(); });

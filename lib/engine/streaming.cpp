@@ -7,8 +7,7 @@
 #include "base/printable.hpp"
 #include "base/stderr_writer.hpp"
 #include "base/system_error.hpp"
-#include "engine/task_counters.hpp"
-#include "engine/user_code_failure.hpp"
+#include "engine/task_runner.hpp"
 #include "mapreduce/detail/lines.hpp"
 #include "mapreduce/error.hpp"
 
@@ -21,8 +20,7 @@ void run_stream_map(ErasedJob& job, const InputSet& input, Counters& counters, O
   std::string_view value;
   for (std::size_t t = 0; t < input.tasks().size(); ++t) {
     mapped.clear();
-    const std::uint64_t bytes = input.map(job, t, mapped);
-    count_map_task(counters, mapped, bytes, job.has_combiner());
+    run_map_task(job, input, t, mapped, counters);
     RecordReader reader(mapped.partition(0));
     while (reader.next(key, value)) {
       text.clear();
@@ -74,12 +72,7 @@ void run_stream_reduce(ErasedJob& job, const InputSet& input, Counters& counters
   auto reduce_group = [&] {
     if (group.empty()) return;
     reduced.clear();
-    try {
-      job.reduce_key(group.key(), group.values(), reduced);
-    } catch (const ReduceFailure& failure) {
-      throw UserCodeError(describe(failure));
-    }
-    count_reduce_task(counters, reduced);
+    reduce_one_key(job, group.key(), group.values(), reduced, counters);
     RecordReader reader(reduced.bytes());
     while (reader.next(record_key, line)) out.write(line);
   };

@@ -79,27 +79,13 @@ void InputSet::add_file(std::unique_ptr<InputFile> input) {
   files_.push_back(File{std::move(input), compression});
 }
 
-std::uint64_t InputSet::map(ErasedJob& job, std::size_t t, MapOutput& out) const {
+std::uint64_t InputSet::line_number(std::size_t t, std::string_view block, std::uint64_t lines_before_block,
+                                    const char* line_begin) const {
   const File& file = files_[tasks_[t].file];
-  const bool compressed = file.compression != Compression::none;
-  // A plain task's lines are numbered from the start of its file, whose bytes
-  // it points into; a decompressed block's from the start of the decompressed
-  // text: the lines of the task's earlier blocks, plus its own.
-  const std::uint64_t lines_before_task = out.line_count();
-  std::uint64_t bytes = 0;
-  read(t, [&](std::string_view block) {
-    const std::uint64_t lines_before = out.line_count() - lines_before_task;
-    try {
-      job.map_lines(block, out);
-    } catch (const MapFailure& failure) {
-      const std::uint64_t line = compressed ? lines_before + line_number_at(block, failure.line_begin)
-                                            : line_number_at(file.input->data(), failure.line_begin);
-      throw UserCodeError("mapper failed on line " + std::to_string(line) + " of " + file.input->path() +
-                          ": " + failure.what());
-    }
-    bytes += block.size();
-  });
-  return bytes;
+  // A plain task's block points into its file, whose lines are numbered from
+  // its start; a decompressed block's lines follow the task's earlier blocks.
+  if (file.compression == Compression::none) return line_number_at(file.input->data(), line_begin);
+  return lines_before_block + line_number_at(block, line_begin);
 }
 
 void InputSet::read(std::size_t t, const std::function<void(std::string_view text)>& blocks) const {

@@ -9,7 +9,6 @@
 
 #include "input/decompression.hpp"
 #include "input/input_file.hpp"
-#include "mapreduce/detail/erased_job.hpp"
 
 namespace mapreduce::detail {
 
@@ -37,14 +36,15 @@ class InputSet {
   // The bytes of every input as stored (compressed ones compressed).
   std::uint64_t stored_bytes() const { return stored_bytes_; }
 
-  // Calls mapper on every line of task t. Returns the bytes of text read
-  // (decompressed). Throws UserCodeError ("mapper failed on line 7 of PATH:
-  // MESSAGE") if mapper throws, InputError for corrupt compressed data.
-  std::uint64_t map(ErasedJob& job, std::size_t t, MapOutput& out) const;
-
   // Calls blocks(text) with the text of task t, in blocks of whole lines
   // (decompressed). Throws InputError for corrupt compressed data.
   void read(std::size_t t, const std::function<void(std::string_view text)>& blocks) const;
+
+  // The 1-based line number, within its input, of the line of task t that
+  // starts at `line_begin` inside `block` (a block read() passed), where
+  // `lines_before_block` lines of the task came in earlier blocks.
+  std::uint64_t line_number(std::size_t t, std::string_view block, std::uint64_t lines_before_block,
+                            const char* line_begin) const;
 
   // The path of the input that task t reads ("standard input" for "-").
   const std::string& path_of(std::size_t t) const { return files_[tasks_[t].file].input->path(); }

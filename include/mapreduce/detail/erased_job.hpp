@@ -34,17 +34,17 @@ class MAPREDUCE_EXPORT ErasedJob {
                           ReduceOutput& out) = 0;
 
   // Whether the job has a combiner. If so, the engine reduces a partition by
-  // folding its records with fold_records, in input order, then calling
-  // reduce_folded, instead of grouping the values itself.
+  // combining its records with combine_records, in input order, then calling
+  // reduce_combined, instead of grouping the values itself.
   virtual bool has_combiner() const = 0;
 
-  // Folds (key, value) records into one value per key with the combiner.
+  // Combines (key, value) records into one value per key with the combiner.
   // Throws ReduceFailure if the combiner throws.
-  virtual void fold_records(std::string_view records) = 0;
+  virtual void combine_records(std::string_view records) = 0;
 
-  // Calls reducer once per folded key, in ascending key order, with the one
-  // folded value, and forgets the folded keys. Throws ReduceFailure.
-  virtual void reduce_folded(ReduceOutput& out) = 0;
+  // Calls reducer once per combined key, in ascending key order, with the one
+  // combined value, and forgets the combined keys. Throws ReduceFailure.
+  virtual void reduce_combined(ReduceOutput& out) = 0;
 
   // Hadoop Streaming: appends the StreamText form `key<TAB>value\n` of an
   // encoded pair to `out`.

@@ -1,0 +1,98 @@
+#include "engine/concurrent/task_worker.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <new>
+#include <vector>
+
+#include "base/system_error.hpp"
+#include "engine/job_clock.hpp"
+#include "engine/task_runner.hpp"
+#include "ipc/worker_pool.hpp"
+#include "mapreduce/error.hpp"
+
+namespace mapreduce::detail {
+
+void TaskWorker::serve(int channel) {
+  for (;;) {
+    const char command = WorkerPool::receive_command(channel);
+    if (command == WorkerPool::kCommandQuit) return;
+    try {
+      if (command == ConcurrentRun::kCommandMap) {
+        map_phase();
+      } else {
+        reduce_phase();
+      }
+      slot_.phase = Phase::idle;
+      WorkerPool::send_reply(channel, WorkerPool::kReplyDone);
+      continue;
+    } catch (const UserCodeError& e) {
+      report(ErrorKind::user_code, e.what());
+    } catch (const InputError& e) {
+      report(ErrorKind::input, e.what());
+    } catch (const ResourceError& e) {
+      report(ErrorKind::resource,
+             std::string(e.what()) + " (in " + run_.describe_task(slot_.phase, slot_.task) + ")");
+    } catch (const std::bad_alloc&) {
+      report(ErrorKind::resource, out_of_memory(run_.describe_task(slot_.phase, slot_.task)).what());
+    } catch (...) {
+      report(ErrorKind::other, current_exception_message());
+    }
+    WorkerPool::send_reply(channel, WorkerPool::kReplyError);
+  }
+}
+
+void TaskWorker::report(ErrorKind kind, const std::string& message) {
+  slot_.error_kind = kind;
+  slot_.error_length = static_cast<std::uint32_t>(std::min(message.size(), kErrorCapacity));
+  std::memcpy(slot_.error, message.data(), slot_.error_length);
+}
+
+std::optional<std::uint32_t> TaskWorker::next_task(Phase phase) {
+  const std::optional<std::uint32_t> task = run_.control.claim_task(
+      phase, run_.task_count(phase), index_,
+      [&](std::uint32_t taken) { run_.fault.strike_if_due(run_.control, phase, taken, false); });
+  if (!task) return std::nullopt;
+  run_.fault.strike_if_due(run_.control, phase, *task, true);
+  slot_.task = *task;
+  slot_.task_started_ns = monotonic_ns();
+  return task;
+}
+
+void TaskWorker::finish_task(Phase phase, std::uint32_t task) {
+  run_.control.finish_task(phase, task);
+  slot_.task_started_ns = 0;
+}
+
+void TaskWorker::map_phase() {
+  slot_.phase = Phase::map;
+  MapOutput mapped(run_.partitions);
+  run_.store.resume_map(index_);
+  while (const auto task = next_task(Phase::map)) {
+    mapped.clear();
+    const Counters before = counters_;
+    run_map_task(run_.job, run_.input, *task, mapped, counters_);
+    run_.store.commit_map_task(index_, *task, mapped, counters_.since(before).serialize());
+    finish_task(Phase::map, *task);
+  }
+}
+
+void TaskWorker::reduce_phase() {
+  slot_.phase = Phase::reduce;
+  const IntermediateStore::MapOutputs map_outputs = run_.store.map_outputs();
+  ReduceOutput reduced;
+  run_.store.resume_reduce(index_);
+  while (const auto partition = next_task(Phase::reduce)) {
+    // Map tasks in input order, so that every key's values reach reducer in
+    // input order, as in the sequential engine.
+    const Counters before = counters_;
+    ReduceTask task(run_.job);
+    for (std::size_t t = 0; t < run_.map_tasks; ++t) task.add(map_outputs.section(t, *partition));
+    reduced.clear();
+    task.finish(reduced, counters_);
+    run_.store.commit_reduce_task(index_, *partition, reduced.bytes(), counters_.since(before).serialize());
+    finish_task(Phase::reduce, *partition);
+  }
+}
+
+}  // namespace mapreduce::detail

@@ -1,0 +1,86 @@
+#include "engine/task_runner.hpp"
+
+#include "base/printable.hpp"
+#include "engine/reduce.hpp"
+#include "mapreduce/error.hpp"
+
+namespace mapreduce::detail {
+namespace {
+
+// Runs `f`, turning a reducer's or combiner's failure into the UserCodeError
+// every engine reports alike.
+template <class F>
+void calling_reducer(F&& f) {
+  try {
+    f();
+  } catch (const ReduceFailure& failure) {
+    throw UserCodeError("reducer failed on key \"" + printable(failure.key_text) + "\": " + failure.what());
+  }
+}
+
+void count_reduce_output(Counters& counters, const ReduceOutput& out, std::uint64_t records_before) {
+  const auto records = static_cast<std::int64_t>(out.record_count() - records_before);
+  counters(kEngineCounters, "distinct keys") += records;
+  counters(kEngineCounters, "reduce output records") += records;
+}
+
+}  // namespace
+
+std::uint64_t run_map_task(ErasedJob& job, const InputSet& input, std::size_t task, MapOutput& out,
+                           Counters& counters) {
+  const std::uint64_t lines_before = out.line_count();
+  const std::uint64_t emitted_before = out.emitted_count();
+  const std::uint64_t records_before = out.record_count();
+  std::uint64_t bytes = 0;
+  input.read(task, [&](std::string_view block) {
+    const std::uint64_t lines_before_block = out.line_count() - lines_before;
+    try {
+      job.map_lines(block, out);
+    } catch (const MapFailure& failure) {
+      throw UserCodeError(
+          "mapper failed on line " +
+          std::to_string(input.line_number(task, block, lines_before_block, failure.line_begin)) + " of " +
+          input.path_of(task) + ": " + failure.what());
+    }
+    bytes += block.size();
+  });
+  counters(kEngineCounters, "input bytes") += static_cast<std::int64_t>(bytes);
+  counters(kEngineCounters, "input lines") += static_cast<std::int64_t>(out.line_count() - lines_before);
+  counters(kEngineCounters, "map output records") +=
+      static_cast<std::int64_t>(out.emitted_count() - emitted_before);
+  if (job.has_combiner()) {
+    counters(kEngineCounters, "combine output records") +=
+        static_cast<std::int64_t>(out.record_count() - records_before);
+  }
+  return bytes;
+}
+
+void ReduceTask::add(std::string_view section) {
+  if (combines()) {
+    calling_reducer([&] { job_.combine_records(section); });
+  } else {
+    sections_.push_back(section);
+  }
+}
+
+void ReduceTask::finish(ReduceOutput& out, Counters& counters) {
+  const std::uint64_t records_before = out.record_count();
+  calling_reducer([&] {
+    if (combines()) {
+      job_.reduce_combined(out);
+    } else {
+      reduce_grouped(job_, sections_, out);
+    }
+  });
+  sections_.clear();
+  count_reduce_output(counters, out, records_before);
+}
+
+void reduce_one_key(ErasedJob& job, std::string_view key, std::span<const std::string_view> values,
+                    ReduceOutput& out, Counters& counters) {
+  const std::uint64_t records_before = out.record_count();
+  calling_reducer([&] { job.reduce_key(key, values, out); });
+  count_reduce_output(counters, out, records_before);
+}
+
+}  // namespace mapreduce::detail

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "input/input_set.hpp"
+#include "mapreduce/counters.hpp"
+#include "mapreduce/detail/erased_job.hpp"
+
+namespace mapreduce::detail {
+
+// The steps of one task, the same in every engine (sequential, concurrent,
+// streaming), in one place: calling user code, the combiner protocol, the
+// engine's counters, and turning a failure of user code into UserCodeError.
+
+// Runs mapper on every line of map task `task` and appends the pairs to
+// `out` (combined, when the job has a combiner), then adds the task's engine
+// counters to `counters`. `out` may already hold earlier tasks' pairs; only
+// this task's are counted. Returns the bytes of text read (decompressed).
+// Throws UserCodeError ("mapper failed on line 7 of PATH: MESSAGE"),
+// InputError (corrupt compressed data), ResourceError.
+std::uint64_t run_map_task(ErasedJob& job, const InputSet& input, std::size_t task, MapOutput& out,
+                           Counters& counters);
+
+// One reduce task: the sections of one partition (a map task's records of
+// it), added in input order, then reduced into (key, output line) records in
+// ascending key order. With a combiner each section is combined as it is
+// added, and may be dropped right after; without one, the sections are
+// grouped by key at finish() and must live until then. Values reach reducer
+// in the order of the sections, then of the records within each.
+class ReduceTask {
+ public:
+  explicit ReduceTask(ErasedJob& job) : job_(job) {}
+
+  // Whether add() is done with a section when it returns.
+  bool combines() const { return job_.has_combiner(); }
+
+  // Throws UserCodeError if the combiner throws.
+  void add(std::string_view section);
+
+  // Calls reducer once per key into `out` and adds the task's engine counters
+  // to `counters`. Throws UserCodeError ("reducer failed on key \"the\":
+  // MESSAGE").
+  void finish(ReduceOutput& out, Counters& counters);
+
+ private:
+  ErasedJob& job_;
+  std::vector<std::string_view> sections_;
+};
+
+// Hadoop Streaming's reduce: reducer on one key and its encoded values, into
+// `out`, counted. Throws UserCodeError.
+void reduce_one_key(ErasedJob& job, std::string_view key, std::span<const std::string_view> values,
+                    ReduceOutput& out, Counters& counters);
+
+}  // namespace mapreduce::detail

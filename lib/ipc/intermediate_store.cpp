@@ -1,0 +1,83 @@
+#include "ipc/intermediate_store.hpp"
+
+namespace mapreduce::detail {
+
+IntermediateStore::IntermediateStore(ControlBlock& control, unsigned workers, std::size_t partitions)
+    : control_(control), partitions_(partitions) {
+  map_arenas_.reserve(workers);
+  reduce_arenas_.reserve(workers);
+  for (unsigned w = 0; w < workers; ++w) {
+    map_arenas_.emplace_back("mapreduce-map");
+    reduce_arenas_.emplace_back("mapreduce-reduce");
+  }
+}
+
+void IntermediateStore::resume_map(unsigned worker) {
+  map_arenas_[worker].resume_at(control_.slot(worker).map_bytes);
+}
+
+void IntermediateStore::resume_reduce(unsigned worker) {
+  reduce_arenas_[worker].resume_at(control_.slot(worker).reduce_bytes);
+}
+
+// bounds[p] .. bounds[p + 1] is partition p in the arena; bounds[partitions]
+// .. bounds[partitions + 1] what the task counted.
+void IntermediateStore::commit_map_task(unsigned worker, std::size_t task, const MapOutput& out,
+                                        std::string_view counted) {
+  std::vector<std::string_view> pieces(partitions_ + 1);
+  for (std::size_t p = 0; p < partitions_; ++p) pieces[p] = out.partition(p);
+  pieces[partitions_] = counted;
+  SharedArena& arena = map_arenas_[worker];
+  std::uint64_t offset = arena.append(pieces);
+  std::uint64_t* bounds = control_.partition_bounds(task);
+  for (std::size_t p = 0; p <= partitions_; ++p) {
+    bounds[p] = offset;
+    offset += pieces[p].size();
+  }
+  bounds[partitions_ + 1] = offset;
+  control_.map_worker(task) = worker;
+  control_.slot(worker).map_bytes = arena.size();
+}
+
+void IntermediateStore::commit_reduce_task(unsigned worker, std::size_t partition, std::string_view records,
+                                           std::string_view counted) {
+  const std::string_view pieces[2] = {records, counted};
+  SharedArena& arena = reduce_arenas_[worker];
+  const std::uint64_t offset = arena.append(pieces);
+  control_.reduced(partition) = ReducedPartition{worker, offset, records.size(), counted.size()};
+  control_.slot(worker).reduce_bytes = arena.size();
+}
+
+IntermediateStore::MapOutputs::MapOutputs(const IntermediateStore& store) : store_(&store) {
+  arenas_.reserve(store.map_arenas_.size());
+  for (unsigned w = 0; w < store.map_arenas_.size(); ++w)
+    arenas_.push_back(store.map_arenas_[w].map(store.control_.slot(w).map_bytes));
+}
+
+std::string_view IntermediateStore::MapOutputs::section(std::size_t task, std::size_t partition) const {
+  const std::uint64_t* bounds = store_->control_.partition_bounds(task);
+  return arenas_[store_->control_.map_worker(task)].view().substr(bounds[partition],
+                                                                  bounds[partition + 1] - bounds[partition]);
+}
+
+std::string_view IntermediateStore::MapOutputs::counted(std::size_t task) const {
+  return section(task, store_->partitions_);
+}
+
+IntermediateStore::ReduceOutputs::ReduceOutputs(const IntermediateStore& store) : store_(&store) {
+  arenas_.reserve(store.reduce_arenas_.size());
+  for (unsigned w = 0; w < store.reduce_arenas_.size(); ++w)
+    arenas_.push_back(store.reduce_arenas_[w].map(store.control_.slot(w).reduce_bytes));
+}
+
+std::string_view IntermediateStore::ReduceOutputs::records(std::size_t partition) const {
+  const ReducedPartition& r = store_->control_.reduced(partition);
+  return arenas_[r.worker].view().substr(r.offset, r.length);
+}
+
+std::string_view IntermediateStore::ReduceOutputs::counted(std::size_t partition) const {
+  const ReducedPartition& r = store_->control_.reduced(partition);
+  return arenas_[r.worker].view().substr(r.offset + r.length, r.counters_length);
+}
+
+}  // namespace mapreduce::detail
