@@ -2,19 +2,15 @@
 // throwing, a worker killed by SIGKILL, one that segfaults, one that calls
 // _exit(0) halfway through its map task. run() must throw the right error,
 // naming the line, key, task, signal or exit status; it must not hang; and it
-// must leave no child process, no /dev/shm entry, nothing in the output
-// stream, and an existing output file untouched with no temporary file beside
-// it.
+// must leave no child process, no /dev/shm entry, no open descriptor, nothing
+// in the output stream, and an existing output file untouched with no
+// temporary file beside it.
 // GCC 12 reports a false -Wrestrict in the std::string code that
 // BOOST_DATA_TEST_CASE inlines to name its test cases (GCC bug 105329).
 #pragma GCC diagnostic ignored "-Wrestrict"
 #define BOOST_TEST_MODULE concurrent_failure
-#include <sys/mman.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <charconv>
 #include <csignal>
 #include <cstdint>
 #include <exception>
@@ -41,12 +37,16 @@ namespace {
 
 namespace data = boost::unit_test::data;
 using mapreduce::test::directory_entries;
+using mapreduce::test::disable_core_files;
+using mapreduce::test::for_each_k_word;
+using mapreduce::test::JobFixture;
+using mapreduce::test::line_number;
 using mapreduce::test::message_of;
 using mapreduce::test::names_line;
 using mapreduce::test::new_entries;
-using mapreduce::test::no_child_left;
+using mapreduce::test::numbered_input;
 using mapreduce::test::read_file;
-using mapreduce::test::TempDir;
+using mapreduce::test::segfault;
 
 // A run that hangs is a failure too; fail it long before any outer timeout.
 constexpr unsigned kWatchdogSeconds = 20;
@@ -71,18 +71,6 @@ const char* name_of(Fault fault) {
   return "?";
 }
 
-// A real invalid access (not raise(SIGSEGV)): a write to a page that may not
-// be written. The worker inherited Boost.Test's handler for SIGSEGV, which
-// would report the crash as a test error and exit; a crash of a plain program
-// has none.
-[[noreturn]] void segfault() {
-  std::signal(SIGSEGV, SIG_DFL);
-  void* page = ::mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (page != MAP_FAILED) *static_cast<volatile char*>(page) = 1;
-  std::raise(SIGSEGV);
-  ::_exit(99);
-}
-
 // Line i of the input is "i k<i % 97> k<i % 13> padding": mapper knows its
 // line number from the line itself, and emits the k-words. It fails on line
 // fail_line, or reducer on key k37, as the fault says.
@@ -91,20 +79,12 @@ struct Faulty final : mapreduce::MapReduceConcurrent<Faulty, std::string, std::i
       : MapReduceConcurrent(std::move(input), std::move(options)), fault_(fault), fail_line_(fail_line) {}
 
   void mapper(std::string_view line, Emitter& emit) {
-    std::size_t number = 0;
-    std::from_chars(line.data(), line.data() + line.size(), number);
-    if (number == fail_line_) {
+    if (line_number(line) == fail_line_) {
       if (fault_ == Fault::throw_in_mapper) throw std::runtime_error(std::string(kMessage));
       if (fault_ == Fault::kill_in_mapper) std::raise(SIGKILL);
       if (fault_ == Fault::exit_in_mapper) ::_exit(0);
     }
-    std::size_t i = line.find(' ');
-    while (i != std::string_view::npos && i + 1 < line.size()) {
-      const std::size_t end = std::min(line.find(' ', i + 1), line.size());
-      const std::string_view word = line.substr(i + 1, end - i - 1);
-      if (word.starts_with("k")) emit(word, 1);
-      i = end;
-    }
+    for_each_k_word(line, [&](std::string_view word) { emit(word, 1); });
   }
 
   std::pair<std::string_view, std::int64_t> reducer(std::string_view key, Values counts) {
@@ -124,15 +104,7 @@ struct Faulty final : mapreduce::MapReduceConcurrent<Faulty, std::string, std::i
 
 // `lines` lines as Faulty reads them; padded so that a large input spans
 // several map tasks (at least 1 MiB each). No final newline.
-std::string make_input(std::size_t lines, std::size_t padding) {
-  std::string text;
-  for (std::size_t i = 1; i <= lines; ++i) {
-    text += std::to_string(i) + " k" + std::to_string(i % 97) + " k" + std::to_string(i % 13) + " ";
-    text.append(padding, 'p');
-    if (i < lines) text += '\n';
-  }
-  return text;
-}
+std::string make_input(std::size_t lines, std::size_t padding) { return numbered_input(lines, padding, 97); }
 
 struct FailureCase {
   Fault fault;
@@ -195,21 +167,10 @@ void check_message(const FailureCase& c, const std::string& path, const std::str
   }
 }
 
-// A temporary directory, a watchdog against hangs, no core files from the
-// deliberate crashes, and after each test the check that the run left neither
-// a child process nor a /dev/shm entry.
-struct Fixture : TempDir {
-  std::set<std::string> shm_before = directory_entries("/dev/shm");
-  Fixture() {
-    const rlimit no_core{0, 0};
-    ::setrlimit(RLIMIT_CORE, &no_core);
-    ::alarm(kWatchdogSeconds);
-  }
-  void teardown() {
-    ::alarm(0);
-    BOOST_TEST(no_child_left());
-    BOOST_TEST(new_entries(shm_before, directory_entries("/dev/shm")) == "");
-  }
+// JobFixture (a temporary directory, the watchdog, the leak checks after
+// each test), and no core files from the deliberate crashes.
+struct Fixture : JobFixture<kWatchdogSeconds> {
+  Fixture() { disable_core_files(); }
 };
 
 bool is_user_code_fault(Fault fault) {

@@ -2,14 +2,16 @@
 // the fork and in this process, cleanup once and in this process after the
 // output), what workers inherit (setup's state) and what they keep to
 // themselves (state mapper changes), what a run leaves behind (no child
-// process, no /dev/shm entry, no temporary file), and stdout shared with
-// earlier unflushed output. Process counts from 1 to more than there are
-// lines, and empty input.
+// process, no /dev/shm entry, no open descriptor, no temporary file), and
+// stdout shared with earlier unflushed output. Process counts from 1 to more
+// than there are lines, and empty input. Also that the check for open
+// descriptors, which every job test runs after itself, can fail.
 // GCC 12 reports a false -Wrestrict in the std::string code that
 // BOOST_DATA_TEST_CASE inlines to name its test cases (GCC bug 105329).
 #pragma GCC diagnostic ignored "-Wrestrict"
 #define BOOST_TEST_MODULE concurrent_lifecycle
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,7 +20,6 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
-#include <mapreduce/mapreduce.hpp>
 #include <ostream>
 #include <set>
 #include <sstream>
@@ -32,15 +33,19 @@
 #include <boost/test/unit_test.hpp>
 
 #include "test_support.hpp"
+#include <mapreduce/mapreduce.hpp>
 
 namespace {
 
 namespace data = boost::unit_test::data;
+using mapreduce::test::Descriptors;
 using mapreduce::test::directory_entries;
+using mapreduce::test::JobFixture;
+using mapreduce::test::new_descriptors;
 using mapreduce::test::new_entries;
 using mapreduce::test::no_child_left;
+using mapreduce::test::open_descriptors;
 using mapreduce::test::read_file;
-using mapreduce::test::TempDir;
 
 // Words split on spaces; counts.
 struct WordCount final : mapreduce::MapReduceConcurrent<WordCount, std::string, std::int64_t> {
@@ -122,15 +127,7 @@ constexpr std::string_view kRatings = "1 9\n2 7\n4 5\n1 7\n2 8\n";
 // Worked out by hand: id 1 is (9 + 7) / 2, id 2 is (7 + 8) / 2, in id order.
 constexpr std::string_view kRatingsOutput = "The Matrix\t8\nHeat\t7.5\n";
 
-// A temporary directory, and after each test the check that the run left
-// neither a child process nor a /dev/shm entry.
-struct Fixture : TempDir {
-  std::set<std::string> shm_before = directory_entries("/dev/shm");
-  void teardown() {
-    BOOST_TEST(no_child_left());
-    BOOST_TEST(new_entries(shm_before, directory_entries("/dev/shm")) == "");
-  }
-};
+using Fixture = JobFixture<>;
 
 std::string run_word_count(const std::string& path, unsigned processes) {
   std::ostringstream out;
@@ -243,7 +240,8 @@ BOOST_FIXTURE_TEST_CASE(progress_without_a_task_timeout_kills_no_worker, Fixture
   }
   const std::string path = write("input.txt", input);
   std::ostringstream out;
-  SlowWordCount job(path, mapreduce::Options{.output = {}, .output_stream = &out, .progress = true, .processes = 2});
+  SlowWordCount job(
+      path, mapreduce::Options{.output = {}, .output_stream = &out, .progress = true, .processes = 2});
   job.run();
   BOOST_TEST(job.counters().get("mapreduce", "failed task attempts") == 0);
   BOOST_TEST(job.counters().get("mapreduce", "map tasks") >= 2);
@@ -306,6 +304,28 @@ BOOST_FIXTURE_TEST_CASE(output_file_is_written_and_no_temporary_file_remains, Fi
   job.run();
   BOOST_TEST(read_file(output) == "a\t2\nb\t1\n");
   BOOST_TEST(new_entries(before, directory_entries(path())) == "");
+}
+
+// The check for open descriptors is what sees a leaked memfd arena, which
+// has no /dev/shm entry; so it must be able to fail. A memfd left open is
+// reported by its number and name, both by the comparison of two sets and by
+// the fixture's own check; once closed, by neither (and the fixture's check
+// after this test passes).
+BOOST_FIXTURE_TEST_CASE(the_descriptor_check_reports_a_leaked_memfd, Fixture) {
+  const Descriptors before = open_descriptors();
+  const int fd = ::memfd_create("mapreduce-deliberate-leak", MFD_CLOEXEC);
+  BOOST_TEST_REQUIRE(fd >= 0);
+  const std::string expected = std::to_string(fd) + " -> /memfd:mapreduce-deliberate-leak (deleted)";
+  const std::string compared = new_descriptors(before, open_descriptors());
+  const std::string checked = leaks().descriptors_opened();
+  ::close(fd);
+  BOOST_TEST(compared == expected);
+  BOOST_TEST(checked == expected);
+  BOOST_TEST(new_descriptors(before, open_descriptors()) == "");
+  BOOST_TEST(leaks().descriptors_opened() == "");
+  // Another file on the same number is a different descriptor: reported.
+  BOOST_TEST(new_descriptors({{fd, "/memfd:old (deleted)"}}, {{fd, "/memfd:new (deleted)"}}) ==
+             std::to_string(fd) + " -> /memfd:new (deleted)");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

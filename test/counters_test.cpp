@@ -34,8 +34,8 @@
 namespace {
 
 using mapreduce::test::gzip;
-using mapreduce::test::no_child_left;
-using mapreduce::test::TempDir;
+using mapreduce::test::JobFixture;
+using mapreduce::test::options_for;
 
 constexpr std::string_view kUser = "user";
 constexpr std::string_view kEngine = "mapreduce";
@@ -167,23 +167,7 @@ std::string describe(const std::map<std::string, std::int64_t>& values) {
   return text;
 }
 
-mapreduce::Options options_for(unsigned processes, std::ostream& out) {
-  mapreduce::Options options{.output_stream = &out};
-  if (processes == 0) {
-    options.sequential = true;
-  } else {
-    options.processes = processes;
-  }
-  return options;
-}
-
-struct Fixture : TempDir {
-  Fixture() { ::alarm(120); }
-  ~Fixture() {
-    ::alarm(0);
-    BOOST_TEST(no_child_left());
-  }
-};
+using Fixture = JobFixture<>;
 
 }  // namespace
 

@@ -11,9 +11,9 @@
 //   WorkerError naming the task, the cause and the attempts.
 // - An exception fails the job at once (one attempt, a UserCodeError naming
 //   the line or key), unless retry_exceptions is set: then it is retried too.
-// - Every run leaves no child process and no /dev/shm entry; a failed run
-//   writes nothing to the output stream and leaves an existing output file
-//   untouched, with no temporary file beside it.
+// - Every run leaves no child process, no /dev/shm entry and no open
+//   descriptor; a failed run writes nothing to the output stream and leaves
+//   an existing output file untouched, with no temporary file beside it.
 //
 // Which attempt is the first must survive the death of the worker that made
 // it, so a fault keeps its state in files: every attempt of the faulting task
@@ -24,18 +24,14 @@
 #pragma GCC diagnostic ignored "-Wrestrict"
 #define BOOST_TEST_MODULE fault_injection
 #include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <iterator>
@@ -63,11 +59,15 @@ namespace {
 
 namespace data = boost::unit_test::data;
 using mapreduce::test::directory_entries;
+using mapreduce::test::disable_core_files;
 using mapreduce::test::first_difference;
+using mapreduce::test::for_each_k_word;
+using mapreduce::test::JobFixture;
+using mapreduce::test::line_number;
 using mapreduce::test::names_line;
-using mapreduce::test::new_entries;
-using mapreduce::test::no_child_left;
+using mapreduce::test::numbered_input;
 using mapreduce::test::read_file;
+using mapreduce::test::segfault;
 using mapreduce::test::TempDir;
 using mapreduce::test::write_file;
 
@@ -130,18 +130,6 @@ bool is_crash(Fault fault) { return fault != Fault::throw_exception; }
 // reduce fault with another status, which must be named as it is.
 int exit_status(Stage stage) { return stage == Stage::map ? 0 : 3; }
 
-// A real invalid access (not raise(SIGSEGV)): a write to a page that may not
-// be written. The worker inherited Boost.Test's handler for SIGSEGV, which
-// would report the crash as a test error and exit; a crash of a plain program
-// has none.
-[[noreturn]] void segfault() {
-  std::signal(SIGSEGV, SIG_DFL);
-  void* page = ::mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (page != MAP_FAILED) *static_cast<volatile char*>(page) = 1;
-  std::raise(SIGSEGV);
-  ::_exit(99);
-}
-
 [[noreturn]] void hang() {
   for (;;) ::pause();
 }
@@ -192,19 +180,12 @@ struct FaultyJob final : mapreduce::MapReduceConcurrent<FaultyJob, std::string, 
       : MapReduceConcurrent(std::move(input), std::move(options)), injections_(std::move(injections)) {}
 
   void mapper(std::string_view line, Emitter& emit) {
-    std::size_t number = 0;
-    std::from_chars(line.data(), line.data() + line.size(), number);
+    const std::size_t number = line_number(line);
     for (const Injection& injection : injections_) {
       if (injection.stage == Stage::map && number == injection.line) strike(injection);
     }
     ++counter(kCounterGroup, "lines");
-    std::size_t i = line.find(' ');
-    while (i != std::string_view::npos && i + 1 < line.size()) {
-      const std::size_t end = std::min(line.find(' ', i + 1), line.size());
-      const std::string_view word = line.substr(i + 1, end - i - 1);
-      if (word.starts_with("k")) emit(word, 1);
-      i = end;
-    }
+    for_each_k_word(line, [&](std::string_view word) { emit(word, 1); });
   }
 
   std::pair<std::string_view, std::int64_t> reducer(std::string_view key, Values counts) {
@@ -273,17 +254,6 @@ std::int64_t failed_attempts(const mapreduce::Counters& counters) {
   return counters.get(mapreduce::kEngineCounters, "failed task attempts");
 }
 
-std::string make_input() {
-  std::string text;
-  text.reserve(kLines * (kPadding + 20));
-  for (std::size_t i = 1; i <= kLines; ++i) {
-    text += std::to_string(i) + " k" + std::to_string(i % 997) + " k" + std::to_string(i % 13) + " ";
-    text.append(kPadding, 'p');
-    if (i < kLines) text += '\n';
-  }
-  return text;
-}
-
 // Byte offset of the first byte of 1-based line `line`.
 std::size_t line_start(std::string_view text, std::size_t line) {
   std::size_t at = 0;
@@ -295,7 +265,7 @@ std::size_t line_start(std::string_view text, std::size_t line) {
 // makes of it without a fault.
 struct SharedInput {
   TempDir dir;
-  std::string text = make_input();
+  std::string text = numbered_input(kLines, kPadding, 997);
   std::string path = dir.write("input.txt", text);
   std::string reference;
   std::string reference_counters;
@@ -513,38 +483,13 @@ void check_names_crash(const std::string& what, const Case& c) {
   }
 }
 
-// The test case the watchdog names, copied where a signal handler may read it.
-char watched_name[512];
-std::size_t watched_length = 0;
-
-extern "C" void on_watchdog(int) {
-  constexpr std::string_view kPrefix = "fault_injection_test: watchdog: still running after the time limit: ";
-  [[maybe_unused]] ssize_t ignored = ::write(STDERR_FILENO, kPrefix.data(), kPrefix.size());
-  ignored = ::write(STDERR_FILENO, watched_name, watched_length);
-  ignored = ::write(STDERR_FILENO, "\n", 1);
-  ::_exit(1);  // the workers die with this process (PR_SET_PDEATHSIG)
-}
-
-// A temporary directory, a watchdog against hangs, no core files from the
-// deliberate crashes, and after each test the check that the run left neither
-// a child process nor a /dev/shm entry.
-struct Fixture : TempDir {
-  std::set<std::string> shm_before = directory_entries("/dev/shm");
-
+// JobFixture (a temporary directory, the watchdog, the leak checks after
+// each test), no core files from the deliberate crashes, and the shared input.
+struct Fixture : JobFixture<kWatchdogSeconds> {
   Fixture() {
-    const rlimit no_core{0, 0};
-    ::setrlimit(RLIMIT_CORE, &no_core);
-    shared_input();  // made once, before the first case's watchdog starts
-    const std::string name = boost::unit_test::framework::current_test_case().full_name();
-    watched_length = std::min(name.size(), sizeof watched_name);
-    std::memcpy(watched_name, name.data(), watched_length);
-    std::signal(SIGALRM, on_watchdog);
-    ::alarm(kWatchdogSeconds);
-  }
-  void teardown() {
-    ::alarm(0);
-    BOOST_TEST(no_child_left());
-    BOOST_TEST(new_entries(shm_before, directory_entries("/dev/shm")) == "");
+    disable_core_files();
+    shared_input();  // made once, in the first case; the watchdog starts over after it
+    watchdog_.restart();
   }
 
   // An injection whose attempts and marker files are named after `name`.

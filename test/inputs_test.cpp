@@ -43,9 +43,11 @@ namespace {
 
 using mapreduce::test::first_difference;
 using mapreduce::test::gzip;
+using mapreduce::test::JobFixture;
 using mapreduce::test::message_of;
+using mapreduce::test::model_lines;
 using mapreduce::test::names_line;
-using mapreduce::test::no_child_left;
+using mapreduce::test::options_for;
 using mapreduce::test::read_file;
 using mapreduce::test::TempDir;
 using mapreduce::test::zstd;
@@ -81,29 +83,13 @@ struct Lines final : mapreduce::MapReduceConcurrent<Lines, std::string, std::str
   std::string fail_on_;
 };
 
-// The model: the lines of each text, split by hand ('\n' ends a line, a '\r'
-// before it is dropped, a last line without '\n' counts), then what Lines
-// prints for all of them, read in the order given.
-std::vector<std::string> lines_of(std::string_view text) {
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '\n') continue;
-    std::string_view line = text.substr(start, i - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.emplace_back(line);
-    start = i + 1;
-  }
-  if (start < text.size()) lines.emplace_back(text.substr(start));
-  return lines;
-}
-
+// The model: the lines of each text, split by hand (model_lines), then what
+// Lines prints for all of them, read in the order given.
 std::string expected_output(const std::vector<std::string_view>& texts) {
   std::map<std::string, std::vector<std::string>> groups;  // byte order, as std::string compares
   for (std::string_view text : texts) {
-    for (std::string& line : lines_of(text)) {
-      std::string key = line.substr(0, line.empty() ? 0 : 1);
-      groups[key].push_back(std::move(line));
+    for (std::string_view line : model_lines(text)) {
+      groups[std::string(line.substr(0, line.empty() ? 0 : 1))].emplace_back(line);
     }
   }
   std::string out;
@@ -113,18 +99,6 @@ std::string expected_output(const std::vector<std::string_view>& texts) {
     out += '\n';
   }
   return out;
-}
-
-// How a run is made: the sequential engine (processes 0) or the concurrent
-// one with that many processes.
-mapreduce::Options options_for(unsigned processes, std::ostream& out) {
-  mapreduce::Options options{.output_stream = &out};
-  if (processes == 0) {
-    options.sequential = true;
-  } else {
-    options.processes = processes;
-  }
-  return options;
 }
 
 std::string run_lines(const std::vector<std::string>& inputs, unsigned processes = 0) {
@@ -211,13 +185,7 @@ std::string random_text(std::mt19937_64& random, std::size_t bytes, bool final_n
   return text;
 }
 
-struct Fixture : TempDir {
-  Fixture() { ::alarm(120); }  // a hang fails long before meson's timeout
-  ~Fixture() {
-    ::alarm(0);
-    BOOST_TEST(no_child_left());
-  }
-};
+using Fixture = JobFixture<>;
 
 }  // namespace
 
@@ -586,7 +554,7 @@ BOOST_AUTO_TEST_CASE(large_compressed_files_with_lines_across_the_blocks) {
 BOOST_AUTO_TEST_CASE(mapper_errors_in_compressed_files_name_the_decompressed_line) {
   std::size_t fail_line = 0;
   const std::string text = large_text(fail_line);
-  BOOST_TEST_REQUIRE(lines_of(text)[fail_line - 1] == kFailingLine);
+  BOOST_TEST_REQUIRE(model_lines(text)[fail_line - 1] == kFailingLine);
   const std::string gz = write("big.gz", gzip(text, 1));
   const std::string zst = write("big.zst", zstd(text, 1));
   // A plain file before the compressed one: its lines do not count.

@@ -10,7 +10,6 @@
 #pragma GCC diagnostic ignored "-Wrestrict"
 #define BOOST_TEST_MODULE output_formats
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -43,9 +42,10 @@ namespace {
 using mapreduce::test::directory_entries;
 using mapreduce::test::escaped;
 using mapreduce::test::first_difference;
+using mapreduce::test::JobFixture;
 using mapreduce::test::message_of;
 using mapreduce::test::new_entries;
-using mapreduce::test::no_child_left;
+using mapreduce::test::options_for;
 using mapreduce::test::read_file;
 using mapreduce::test::TempDir;
 
@@ -78,16 +78,6 @@ struct Words final : mapreduce::MapReduceConcurrent<Words, std::string, std::int
  private:
   Fault fault_;
 };
-
-mapreduce::Options options_for(unsigned processes) {
-  mapreduce::Options options;
-  if (processes == 0) {
-    options.sequential = true;
-  } else {
-    options.processes = processes;
-  }
-  return options;
-}
 
 std::vector<std::string> lines_of(std::string_view text) {
   std::vector<std::string> lines;
@@ -128,13 +118,7 @@ std::string part_name(std::size_t p) {
   return name;
 }
 
-struct Fixture : TempDir {
-  Fixture() { ::alarm(120); }
-  ~Fixture() {
-    ::alarm(0);
-    BOOST_TEST(no_child_left());
-  }
-};
+using Fixture = JobFixture<>;
 
 }  // namespace
 

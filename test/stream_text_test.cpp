@@ -11,8 +11,6 @@
 // BOOST_DATA_TEST_CASE inlines to name its test cases (GCC bug 105329).
 #pragma GCC diagnostic ignored "-Wrestrict"
 #define BOOST_TEST_MODULE stream_text
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -39,7 +37,7 @@ namespace {
 
 using mapreduce::Codec;
 using mapreduce::StreamText;
-using mapreduce::test::no_child_left;
+using mapreduce::test::JobFixture;
 using mapreduce::test::TempDir;
 
 template <class T>
@@ -298,13 +296,7 @@ void check_streaming_equals_the_job(const TempDir& dir, const std::string& text)
   BOOST_TEST(sorted_lines(reduced) == sorted_lines(whole));
 }
 
-struct Fixture : TempDir {
-  Fixture() { ::alarm(60); }
-  ~Fixture() {
-    ::alarm(0);
-    BOOST_TEST(no_child_left());
-  }
-};
+using Fixture = JobFixture<60>;
 
 }  // namespace
 
