@@ -14,7 +14,7 @@ namespace detail {
 
 // A job has a combiner when it declares
 //   void combiner(KeyView key, Value& combined, ValueView value);
-// which folds `value` into the value kept for `key`.
+// which combines `value` into the value kept for `key`.
 template <class Job, class Key, class Value>
 concept HasCombiner = requires(Job& job, const ViewOf<Key>& key, Value& combined,
                                const ViewOf<Value>& value) {
@@ -27,7 +27,7 @@ concept HasCombiner = requires(Job& job, const ViewOf<Key>& key, Value& combined
 // Python module's `yield key, value`. Keys and values are encoded straight
 // into the task's partition buffers (a std::string key is passed as a
 // std::string_view and copied once, into that buffer). When the job has a
-// combiner, emit instead folds the value into the one kept for its key in this
+// combiner, emit instead combines the value into the one kept for its key in this
 // map task, and the task's output holds one pair per distinct key. Valid only
 // during the mapper call that received it; not thread-safe.
 template <class Key, class Value, class Job = void>

@@ -11,6 +11,7 @@
 #include "mapreduce/codec.hpp"
 #include "mapreduce/counters.hpp"
 #include "mapreduce/detail/erased_job.hpp"
+#include "mapreduce/detail/line_format.hpp"
 #include "mapreduce/detail/lines.hpp"
 #include "mapreduce/emitter.hpp"
 #include "mapreduce/json_format.hpp"
@@ -71,7 +72,7 @@ class TypedJob final : public ErasedJob {
           const ViewOf<Value> value = Codec<Value>::decode(value_bytes);
           reduce_combined_.upsert(
               key_bytes, hash_bytes(key_bytes), [&] { return Value(value); },
-              [&](Value& folded) { job_.combiner(Codec<Key>::decode(key_bytes), folded, value); });
+              [&](Value& combined) { job_.combiner(Codec<Key>::decode(key_bytes), combined, value); });
         } catch (const ResourceError&) {
           reduce_combined_.clear();
           throw;
@@ -113,22 +114,13 @@ class TypedJob final : public ErasedJob {
     try {
       auto&& [out_key, out_value] = job_.reducer(key, Values<Value>(values));
       line_.clear();
-      if (format_ == OutputFormat::jsonl) {
-        line_ += "{\"key\": ";
-        append_json(line_, out_key);
-        line_ += ", \"value\": ";
-        append_json(line_, out_value);
-        line_ += "}\n";
-      } else {
-        append_text(line_, out_key);
-        line_ += '\t';
-        append_text(line_, out_value);
-        line_ += '\n';
-      }
+      append_output_line(line_, format_, out_key, out_value);
+      out.add(key_bytes, line_);
+    } catch (const ResourceError&) {
+      throw;
     } catch (...) {
       throw ReduceFailure(key_text(key), current_exception_message());
     }
-    out.add(key_bytes, line_);
   }
 
   void append_stream_text(std::string_view key, std::string_view value, std::string& out) override {
@@ -198,9 +190,9 @@ class JobBase {
   void cleanup() {}
   // Optional, declare it to have one: a combiner
   //   void combiner(KeyView key, Value& combined, ValueView value);
-  // folds `value` into the value kept for `key` within one map task, so that
+  // combines `value` into the value kept for `key` within one map task, so that
   // a task passes on one pair per distinct key instead of every pair (reducer
-  // then receives these partial values). It must be associative: folding in
+  // then receives these partial values). It must be associative: combining in
   // any grouping gives what reducer would compute from the raw values. Map
   // tasks do not depend on the process count, so neither does the result.
 

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "mapreduce/detail/escape.hpp"
 #include "mapreduce/text_format.hpp"
 
 namespace mapreduce {
@@ -26,39 +27,19 @@ struct JsonFormat {
 namespace detail {
 
 inline void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  auto escape_code = [&out](unsigned code) {
-    out += "\\u00";
-    out += kHex[code >> 4];
-    out += kHex[code & 15];
-  };
   out += '"';
   std::size_t i = 0;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        default:
-          if (c < 0x20 || c == 0x7f) {
-            escape_code(c);
-          } else {
-            out += static_cast<char>(c);
-          }
+      if (const char* escape = c_escape(s[i])) {
+        out += escape;
+      } else if (c == '"') {
+        out += "\\\"";
+      } else if (c < 0x20 || c == 0x7f) {
+        append_hex_escape(out, "\\u00", c);
+      } else {
+        out += static_cast<char>(c);
       }
       ++i;
       continue;
@@ -86,7 +67,7 @@ inline void append_json_string(std::string& out, std::string_view s) {
       out.append(s.data() + i, length);
       i += length;
     } else {
-      escape_code(c);
+      append_hex_escape(out, "\\u00", c);
       ++i;
     }
   }

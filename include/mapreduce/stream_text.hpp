@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "mapreduce/codec.hpp"
+#include "mapreduce/detail/escape.hpp"
 
 namespace mapreduce {
 
@@ -63,21 +64,10 @@ template <class T>
 struct StreamText<T, std::enable_if_t<std::is_same_v<ViewOf<T>, std::string_view>>> {
   static void append(std::string& out, std::string_view v) {
     for (char c : v) {
-      switch (c) {
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        default:
-          out += c;
+      if (const char* escape = detail::c_escape(c)) {
+        out += escape;
+      } else {
+        out += c;
       }
     }
   }

@@ -10,6 +10,7 @@
 #include <boost/program_options.hpp>
 
 #include "ipc/interruption.hpp"
+#include "mapreduce/detail/line_format.hpp"
 #include "mapreduce/error.hpp"
 #include "output/output.hpp"
 
@@ -141,12 +142,10 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   if (!(options.task_timeout >= 0)) {
     return usage_error("--task-timeout must be 0 (no limit) or a positive number of seconds");
   }
-  if (format == "tsv") {
-    options.format = OutputFormat::tsv;
-  } else if (format == "jsonl") {
-    options.format = OutputFormat::jsonl;
+  if (const auto named = detail::output_format_named(format)) {
+    options.format = *named;
   } else {
-    return usage_error("--format must be tsv or jsonl, not '" + format + "'");
+    return usage_error("--format must be " + detail::output_format_names() + ", not '" + format + "'");
   }
   options.max_attempts = static_cast<unsigned>(max_attempts);
   options.processes = static_cast<unsigned>(processes);

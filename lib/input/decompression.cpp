@@ -32,7 +32,6 @@ class LineBlocks {
   void wrote(std::size_t n) {
     const std::size_t scanned = filled_;
     filled_ += n;
-    total_ += n;
     if (filled_ < buffer_.size() / 2) return;  // collect a larger block first
     const char* last = nullptr;
     for (std::size_t i = filled_; i > scanned;) {
@@ -58,16 +57,13 @@ class LineBlocks {
     filled_ = 0;
   }
 
-  std::uint64_t total() const { return total_; }
-
  private:
   const std::function<void(std::string_view)>& lines_;
   std::vector<char> buffer_;
   std::size_t filled_ = 0;
-  std::uint64_t total_ = 0;
 };
 
-std::uint64_t gunzip(std::string_view in, const std::string& path, LineBlocks& out) {
+void gunzip(std::string_view in, const std::string& path, LineBlocks& out) {
   z_stream stream{};
   // 15 + 32: the largest window, and a gzip (or zlib) header detected.
   if (inflateInit2(&stream, 15 + 32) != Z_OK) throw ResourceError("cannot start decompressing " + path);
@@ -108,10 +104,9 @@ std::uint64_t gunzip(std::string_view in, const std::string& path, LineBlocks& o
     }
   }
   out.finish();
-  return out.total();
 }
 
-std::uint64_t unzstd(std::string_view in, const std::string& path, LineBlocks& out) {
+void unzstd(std::string_view in, const std::string& path, LineBlocks& out) {
   ZSTD_DStream* stream = ZSTD_createDStream();
   if (stream == nullptr) throw ResourceError("cannot start decompressing " + path);
   struct End {
@@ -136,25 +131,24 @@ std::uint64_t unzstd(std::string_view in, const std::string& path, LineBlocks& o
   if (hint != 0)
     throw InputError("input " + path + " is truncated: its zstd data ends in the middle of a frame");
   out.finish();
-  return out.total();
-}
-
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
 }  // namespace
 
 Compression compression_of(std::string_view path) {
-  if (ends_with(path, ".gz")) return Compression::gzip;
-  if (ends_with(path, ".zst")) return Compression::zstd;
+  if (path.ends_with(".gz")) return Compression::gzip;
+  if (path.ends_with(".zst")) return Compression::zstd;
   return Compression::none;
 }
 
-std::uint64_t decompress_lines(Compression compression, std::string_view compressed, const std::string& path,
-                               const std::function<void(std::string_view block)>& lines) {
+void decompress_lines(Compression compression, std::string_view compressed, const std::string& path,
+                      const std::function<void(std::string_view block)>& lines) {
   LineBlocks out(lines);
-  return compression == Compression::gzip ? gunzip(compressed, path, out) : unzstd(compressed, path, out);
+  if (compression == Compression::gzip) {
+    gunzip(compressed, path, out);
+  } else {
+    unzstd(compressed, path, out);
+  }
 }
 
 }  // namespace mapreduce::detail

@@ -14,10 +14,10 @@ Compression compression_of(std::string_view path);
 
 // Decompresses `compressed` (the whole file named `path`) and calls
 // `lines(block)` with blocks of whole lines, in order: every block but the
-// last ends with '\n'. Returns the number of decompressed bytes. Concatenated
+// last ends with '\n'. Concatenated
 // gzip members and zstd frames are read one after the other. Throws InputError
 // naming the path if the data is corrupt or truncated.
-std::uint64_t decompress_lines(Compression compression, std::string_view compressed, const std::string& path,
-                               const std::function<void(std::string_view block)>& lines);
+void decompress_lines(Compression compression, std::string_view compressed, const std::string& path,
+                      const std::function<void(std::string_view block)>& lines);
 
 }  // namespace mapreduce::detail

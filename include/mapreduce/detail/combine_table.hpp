@@ -96,9 +96,9 @@ class CombineTable {
     Value value;
   };
 
-  // If `key` is new, stores make() for it; otherwise calls fold(value).
-  template <class Make, class Fold>
-  void upsert(std::string_view key, std::uint64_t hash, Make&& make, Fold&& fold) {
+  // If `key` is new, stores make() for it; otherwise calls combine(value).
+  template <class Make, class Combine>
+  void upsert(std::string_view key, std::uint64_t hash, Make&& make, Combine&& combine) {
     if ((entries_.size() + 1) * 2 > slots_.size()) grow();
     const auto tag = static_cast<std::uint32_t>(hash >> 32);
     for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
@@ -112,7 +112,7 @@ class CombineTable {
       if (slot.tag == tag) {
         Entry& entry = entries_[slot.entry - 1];
         if (bytes_equal(entry.key, key)) {
-          fold(entry.value);
+          combine(entry.value);
           return;
         }
       }

@@ -55,8 +55,6 @@ class MapOutput {
  public:
   explicit MapOutput(std::size_t partitions) : partitions_(partitions == 0 ? 1 : partitions) {}
 
-  std::size_t partition_count() const { return partitions_.size(); }
-
   std::size_t partition_of(std::string_view key) const {
     return partitions_.size() == 1 ? 0 : hash_bytes(key) % partitions_.size();
   }
@@ -68,11 +66,6 @@ class MapOutput {
     if (!key.empty()) std::memcpy(out, key.data(), key.size());
     ++records_;
     return out + key.size();
-  }
-
-  void add(std::string_view key, std::string_view value) {
-    char* out = add_key(key, value.size());
-    if (!value.empty()) std::memcpy(out, value.data(), value.size());
   }
 
   std::string_view partition(std::size_t p) const { return partitions_[p].view(); }

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace mapreduce::detail {
+
+// The escapes the engine's text forms share — StreamText, JSON strings and
+// the printable bytes of error messages: the two-character C escape of a
+// backslash, newline, carriage return or tab, and a byte as a prefix and two
+// lowercase hex digits.
+
+// "\\\\", "\\n", "\\r" or "\\t" for those four bytes; nullptr for any other.
+constexpr const char* c_escape(char c) {
+  switch (c) {
+    case '\\':
+      return "\\\\";
+    case '\n':
+      return "\\n";
+    case '\r':
+      return "\\r";
+    case '\t':
+      return "\\t";
+    default:
+      return nullptr;
+  }
+}
+
+// Appends `prefix` and the two hex digits of `byte`: ("\\x", 0xe9) gives
+// "\\xe9", ("\\u00", 0x01) gives "\\u0001".
+inline void append_hex_escape(std::string& out, std::string_view prefix, unsigned char byte) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += prefix;
+  out += kHex[byte >> 4];
+  out += kHex[byte & 15];
+}
+
+}  // namespace mapreduce::detail
