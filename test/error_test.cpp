@@ -272,3 +272,32 @@ BOOST_AUTO_TEST_CASE(too_many_processes_is_a_usage_error) {
   Job job(dir.write("in.txt", "a\n"), {.processes = mapreduce::Options::kMaxProcesses + 1});
   BOOST_CHECK_THROW(job.run(), mapreduce::UsageError);
 }
+
+// Options a program builds obey the command line's rules, in the same words,
+// spelled as Options spells them; the sequential engine checks them too.
+BOOST_AUTO_TEST_CASE(options_are_checked_by_the_command_line_rules) {
+  struct Job final : mapreduce::MapReduceConcurrent<Job, std::string, int> {
+    using MapReduceConcurrent::MapReduceConcurrent;
+    void mapper(std::string_view, Emitter&) {}
+    std::pair<std::string_view, int> reducer(std::string_view key, Values) { return {key, 0}; }
+  };
+  TempDir dir;
+  const std::string input = dir.write("in.txt", "a\n");
+  auto usage_error_of = [&](mapreduce::Options options) {
+    try {
+      Job(input, std::move(options)).run();
+    } catch (const mapreduce::UsageError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no UsageError");
+  };
+  BOOST_TEST(usage_error_of({.processes = 300}) == "processes must be between 1 and 256, not 300");
+  BOOST_TEST(usage_error_of({.processes = 300, .sequential = true}) ==
+             "processes must be between 1 and 256, not 300");
+  BOOST_TEST(usage_error_of({.max_attempts = 0}) == "max_attempts must be between 1 and 100, not 0");
+  BOOST_TEST(usage_error_of({.max_attempts = 101}) == "max_attempts must be between 1 and 100, not 101");
+  BOOST_TEST(usage_error_of({.task_timeout = -1}) ==
+             "task_timeout must be 0 (no limit) or a positive number of seconds");
+  std::ostringstream out;
+  BOOST_TEST(usage_error_of({.output_stream = &out, .max_attempts = 100}) == "no UsageError");
+}

@@ -61,7 +61,7 @@ struct Options {
   // MapReduceConcurrent only: how many times a map or reduce task may be run
   // when its worker dies (a signal, an early exit, the OOM killer, a task
   // timeout). Each retry runs on a fresh worker and never reuses what the
-  // dead one was writing. At least 1.
+  // dead one was writing. From 1 to kMaxAttempts.
   unsigned max_attempts = 4;
 
   // MapReduceConcurrent only: a task still running after this many seconds
@@ -74,6 +74,7 @@ struct Options {
   bool retry_exceptions = false;
 
   static constexpr unsigned kMaxProcesses = 256;
+  static constexpr unsigned kMaxAttempts = 100;
 };
 
 }  // namespace mapreduce

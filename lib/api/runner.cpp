@@ -9,6 +9,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "api/option_rules.hpp"
 #include "ipc/interruption.hpp"
 #include "mapreduce/detail/line_format.hpp"
 #include "mapreduce/error.hpp"
@@ -132,15 +133,15 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
     if (options.mode == RunMode::job) return usage_error("no input file given");
     inputs.push_back("-");  // Hadoop Streaming feeds a task through standard input
   }
-  if (values.count("processes") && (processes < 1 || processes > static_cast<long>(Options::kMaxProcesses))) {
-    return usage_error("--processes must be between 1 and " + std::to_string(Options::kMaxProcesses) +
-                       ", not " + std::to_string(processes));
-  }
-  if (max_attempts < 1 || max_attempts > 100) {
-    return usage_error("--max-attempts must be between 1 and 100, not " + std::to_string(max_attempts));
-  }
-  if (!(options.task_timeout >= 0)) {
-    return usage_error("--task-timeout must be 0 (no limit) or a positive number of seconds");
+  // The values' rules are Options' own (option_rules); here they are only
+  // spelled as the command line spells them, before the conversion to
+  // unsigned could hide a negative count.
+  try {
+    if (values.count("processes")) detail::check_processes(processes, detail::Spelling::command_line);
+    detail::check_max_attempts(max_attempts, detail::Spelling::command_line);
+    detail::check_task_timeout(options.task_timeout, detail::Spelling::command_line);
+  } catch (const UsageError& e) {
+    return usage_error(e.what());
   }
   if (const auto named = detail::output_format_named(format)) {
     options.format = *named;

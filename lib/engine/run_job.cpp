@@ -1,9 +1,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <new>
 #include <thread>
 
+#include "api/option_rules.hpp"
 #include "base/stderr_writer.hpp"
 #include "base/system_error.hpp"
 #include "engine/engines.hpp"
@@ -28,37 +30,19 @@ void call_user_code(const char* what, F&& f) {
   }
 }
 
-unsigned resolve_processes(unsigned requested) {
-  if (requested > Options::kMaxProcesses) {
-    throw UsageError("processes must be at most " + std::to_string(Options::kMaxProcesses) + ", not " +
-                     std::to_string(requested));
-  }
-  if (requested != 0) return requested;
-  const unsigned online = std::thread::hardware_concurrency();
-  return online == 0 ? 1 : (online > Options::kMaxProcesses ? Options::kMaxProcesses : online);
-}
-
-EngineSettings resolve_settings(const Options& options) {
-  if (options.max_attempts < 1) throw UsageError("max_attempts must be at least 1");
-  if (!(options.task_timeout >= 0))
-    throw UsageError("task_timeout must be 0 (no limit) or a positive number of seconds");
+// The engine's settings from checked options: processes 0 is one per online
+// CPU, at most Options::kMaxProcesses.
+EngineSettings settings_of(const Options& options) {
   EngineSettings settings;
-  settings.processes = resolve_processes(options.processes);
+  const unsigned online = std::thread::hardware_concurrency();
+  settings.processes = options.processes != 0 ? options.processes
+                       : online == 0          ? 1
+                                              : std::min(online, Options::kMaxProcesses);
   settings.max_attempts = options.max_attempts;
   settings.task_timeout = options.task_timeout;
   settings.retry_exceptions = options.retry_exceptions;
   settings.show_progress = options.progress;
   return settings;
-}
-
-void check_destinations(const Options& options) {
-  const int destinations =
-      (options.output_stream != nullptr) + !options.output.empty() + !options.output_dir.empty();
-  if (destinations > 1)
-    throw UsageError("give at most one of an output file, an output stream and an output directory");
-  if (options.mode != RunMode::job && !options.output_dir.empty()) {
-    throw UsageError("the streaming modes write to standard output or a file, not an output directory");
-  }
 }
 
 // The largest resident set of this process and of any worker it reaped.
@@ -87,10 +71,9 @@ void print_counters(const Counters& counters) {
 
 void run_job(ErasedJob& job, const std::vector<std::string>& inputs, const Options& options, EngineKind kind,
              Counters& counters) {
-  check_destinations(options);
+  check_options(options);
   const bool streaming = options.mode != RunMode::job;
-  const EngineSettings settings =
-      kind == EngineKind::concurrent && !streaming ? resolve_settings(options) : EngineSettings{};
+  const EngineSettings settings = settings_of(options);
   const InputSet input(inputs);
   Output out(options);
   JobClock clock(counters, options.progress && !streaming);

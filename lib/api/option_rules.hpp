@@ -1,0 +1,26 @@
+#pragma once
+
+#include "mapreduce/options.hpp"
+
+namespace mapreduce::detail {
+
+// The rules for Options, in one place and in one wording: the Runner checks
+// with them what the command line gave, run_job the Options a program built.
+// A message names the option as its reader spells it: "--max-attempts" on the
+// command line, "max_attempts" in Options. Each throws UsageError.
+
+enum class Spelling { command_line, options };
+
+// 1 to Options::kMaxProcesses.
+void check_processes(long processes, Spelling spelling);
+// 1 to Options::kMaxAttempts.
+void check_max_attempts(long max_attempts, Spelling spelling);
+// 0 (no limit) or more seconds; not NaN.
+void check_task_timeout(double seconds, Spelling spelling);
+
+// Every rule for a whole Options: the three above (processes 0 meaning one
+// per CPU), at most one destination, and no output directory in the
+// streaming modes.
+void check_options(const Options& options);
+
+}  // namespace mapreduce::detail
