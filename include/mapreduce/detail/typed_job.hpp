@@ -1,0 +1,154 @@
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mapreduce/codec.hpp"
+#include "mapreduce/detail/combine_table.hpp"
+#include "mapreduce/detail/erased_job.hpp"
+#include "mapreduce/detail/line_format.hpp"
+#include "mapreduce/detail/lines.hpp"
+#include "mapreduce/emitter.hpp"
+#include "mapreduce/error.hpp"
+#include "mapreduce/options.hpp"
+#include "mapreduce/stream_text.hpp"
+#include "mapreduce/text_format.hpp"
+#include "mapreduce/values.hpp"
+
+namespace mapreduce::detail {
+
+// Adapts a user's job class to the engine: the typed code lives here, inlined
+// into the user's program (mapper and reducer are called directly, without a
+// virtual call per record), the engine sees bytes.
+template <class Derived, class Key, class Value>
+class TypedJob final : public ErasedJob {
+ public:
+  TypedJob(Derived& job, OutputFormat format) : job_(job), format_(format) {}
+
+  void setup() override { job_.setup(); }
+  void cleanup() override { job_.cleanup(); }
+
+  void map_lines(std::string_view text, MapOutput& out) override {
+    Emitter<Key, Value, Derived> emit(out, &job_, &map_combined_);
+    const char* line_begin = text.data();
+    try {
+      for_each_line(text, [&](std::string_view line, const char* begin) {
+        line_begin = begin;
+        out.count_line();
+        job_.mapper(line, emit);
+      });
+    } catch (const ResourceError&) {
+      // The engine's own buffers ran out of memory under emit(): not the
+      // user's fault, and not tied to the line.
+      map_combined_.clear();
+      throw;
+    } catch (...) {
+      map_combined_.clear();
+      throw MapFailure(line_begin, current_exception_message());
+    }
+    if constexpr (HasCombiner<Derived, Key, Value>) {
+      for (const auto& [key, value] : map_combined_.entries()) {
+        Codec<Value>::encode(value, out.add_key(key, Codec<Value>::size(value)));
+      }
+      map_combined_.clear();
+    }
+  }
+
+  bool has_combiner() const override { return HasCombiner<Derived, Key, Value>; }
+
+  void combine_records(std::string_view records) override {
+    if constexpr (HasCombiner<Derived, Key, Value>) {
+      RecordReader reader(records);
+      std::string_view key_bytes;
+      std::string_view value_bytes;
+      while (reader.next(key_bytes, value_bytes)) {
+        try {
+          const ViewOf<Value> value = Codec<Value>::decode(value_bytes);
+          reduce_combined_.upsert(
+              key_bytes, hash_bytes(key_bytes), [&] { return Value(value); },
+              [&](Value& combined) { job_.combiner(Codec<Key>::decode(key_bytes), combined, value); });
+        } catch (const ResourceError&) {
+          reduce_combined_.clear();
+          throw;
+        } catch (...) {
+          reduce_combined_.clear();
+          throw ReduceFailure(key_text(Codec<Key>::decode(key_bytes)),
+                              "combiner: " + current_exception_message());
+        }
+      }
+    }
+  }
+
+  void reduce_combined(ReduceOutput& out) override {
+    if constexpr (HasCombiner<Derived, Key, Value>) {
+      const auto& entries = reduce_combined_.entries();
+      std::vector<std::uint32_t> order(entries.size());
+      for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::sort(order.begin(), order.end(),
+                [&](std::uint32_t a, std::uint32_t b) { return entries[a].key < entries[b].key; });
+      std::string encoded;
+      try {
+        for (std::uint32_t i : order) {
+          encoded.resize(Codec<Value>::size(entries[i].value));
+          Codec<Value>::encode(entries[i].value, encoded.data());
+          const std::string_view value = encoded;
+          reduce_key(entries[i].key, std::span(&value, 1), out);
+        }
+      } catch (...) {
+        reduce_combined_.clear();
+        throw;
+      }
+      reduce_combined_.clear();
+    }
+  }
+
+  void reduce_key(std::string_view key_bytes, std::span<const std::string_view> values,
+                  ReduceOutput& out) override {
+    const ViewOf<Key> key = Codec<Key>::decode(key_bytes);
+    try {
+      auto&& [out_key, out_value] = job_.reducer(key, Values<Value>(values));
+      line_.clear();
+      append_output_line(line_, format_, out_key, out_value);
+      out.add(key_bytes, line_);
+    } catch (const ResourceError&) {
+      throw;
+    } catch (...) {
+      throw ReduceFailure(key_text(key), current_exception_message());
+    }
+  }
+
+  void append_stream_text(std::string_view key, std::string_view value, std::string& out) override {
+    StreamText<Key>::append(out, Codec<Key>::decode(key));
+    out += '\t';
+    StreamText<Value>::append(out, Codec<Value>::decode(value));
+    out += '\n';
+  }
+
+  std::string parse_stream_text(std::string_view key_text, std::string_view value_text, std::string& key,
+                                std::string& value) override {
+    if (!StreamText<Key>::parse(key_text, key)) return "the key is not a valid text form of its type";
+    if (!StreamText<Value>::parse(value_text, value)) return "the value is not a valid text form of its type";
+    return {};
+  }
+
+ private:
+  static std::string key_text(const ViewOf<Key>& key) {
+    std::string text;
+    append_text(text, key);
+    return text;
+  }
+
+  Derived& job_;
+  OutputFormat format_;
+  // The combiner's tables, used only when the job has one: one value per key
+  // of the current map task, and of the partition being reduced.
+  CombineTable<Value> map_combined_;
+  CombineTable<Value> reduce_combined_;
+  std::string line_;
+};
+
+}  // namespace mapreduce::detail
