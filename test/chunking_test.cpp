@@ -10,12 +10,12 @@
 #include "input/chunking.hpp"
 
 using mapreduce::detail::map_task_count;
-using mapreduce::detail::split_into_chunks;
+using mapreduce::detail::line_aligned_ranges;
 
 namespace {
 
 void check_cover(std::string_view text, std::size_t count) {
-  const auto chunks = split_into_chunks(text, count);
+  const auto chunks = line_aligned_ranges(text, count);
   BOOST_TEST_REQUIRE(chunks.size() == (count == 0 ? 1 : count));
   const char* next = text.data();
   for (std::string_view chunk : chunks) {
@@ -43,7 +43,7 @@ BOOST_DATA_TEST_CASE(ranges_cover_the_text_on_line_boundaries, boost::unit_test:
 BOOST_AUTO_TEST_CASE(equal_sizes_when_lines_are_short) {
   std::string text;
   for (int i = 0; i < 100000; ++i) text += "0123456789\n";
-  const auto chunks = split_into_chunks(text, 8);
+  const auto chunks = line_aligned_ranges(text, 8);
   for (std::string_view chunk : chunks) {
     BOOST_TEST(chunk.size() >= text.size() / 8 - 11);
     BOOST_TEST(chunk.size() <= text.size() / 8 + 11);
@@ -52,7 +52,7 @@ BOOST_AUTO_TEST_CASE(equal_sizes_when_lines_are_short) {
 
 BOOST_AUTO_TEST_CASE(a_long_line_leaves_empty_ranges) {
   const std::string text = std::string(10000, 'x') + "\n";
-  const auto chunks = split_into_chunks(text, 4);
+  const auto chunks = line_aligned_ranges(text, 4);
   BOOST_TEST(chunks[0] == text);
   for (std::size_t i = 1; i < chunks.size(); ++i) BOOST_TEST(chunks[i].empty());
 }

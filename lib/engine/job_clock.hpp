@@ -5,16 +5,16 @@
 #include <string_view>
 
 #include "mapreduce/counters.hpp"
+#include "output/progress_line.hpp"
 
 namespace mapreduce::detail {
 
-// Times the phases of a job into its counters ("map phase ms", ...) and, when
-// asked, shows one self-updating progress line on standard error: the phase,
-// how far it is, the speed and the time left. Lives in the parent.
+// Times the phases of a job into its counters ("map phase ms", ...) and keeps
+// the progress line, when there is one, up to date with how far the current
+// phase is. Lives in the parent.
 class JobClock {
  public:
-  JobClock(Counters& counters, bool show_progress);
-  ~JobClock();
+  JobClock(Counters& counters, bool show_progress) : counters_(counters), progress_(show_progress) {}
   JobClock(const JobClock&) = delete;
   JobClock& operator=(const JobClock&) = delete;
 
@@ -24,25 +24,16 @@ class JobClock {
   // Work done in the phase: `units` more, or `done` in all.
   void advance(std::uint64_t units) { set_done(done_ + units); }
   void set_done(std::uint64_t done);
-  // Redraws the progress line if it is due (at most 5 times a second).
-  void tick();
   // Ends the last phase and clears the progress line.
   void finish();
 
  private:
-  void draw();
-
   Counters& counters_;
-  bool show_progress_;
+  ProgressLine progress_;
   std::string phase_;
   std::int64_t phase_started_ns_ = 0;
-  std::int64_t last_drawn_ns_ = 0;
   std::uint64_t total_ = 0;
   std::uint64_t done_ = 0;
-  bool drawn_ = false;
 };
-
-// CLOCK_MONOTONIC in nanoseconds.
-std::int64_t monotonic_ns();
 
 }  // namespace mapreduce::detail

@@ -5,10 +5,10 @@
 
 namespace mapreduce::detail {
 
-std::vector<std::string_view> split_into_chunks(std::string_view text, std::size_t count) {
+std::vector<std::string_view> line_aligned_ranges(std::string_view text, std::size_t count) {
   if (count == 0) count = 1;
-  std::vector<std::string_view> chunks;
-  chunks.reserve(count);
+  std::vector<std::string_view> ranges;
+  ranges.reserve(count);
   const std::size_t size = text.size();
   std::size_t begin = 0;
   for (std::size_t i = 1; i <= count; ++i) {
@@ -20,10 +20,10 @@ std::vector<std::string_view> split_into_chunks(std::string_view text, std::size
                 ? size
                 : static_cast<std::size_t>(static_cast<const char*>(newline) - text.data()) + 1;
     }
-    chunks.push_back(text.substr(begin, end - begin));
+    ranges.push_back(text.substr(begin, end - begin));
     begin = end;
   }
-  return chunks;
+  return ranges;
 }
 
 std::size_t map_task_count(std::size_t bytes) {

@@ -10,7 +10,7 @@ namespace mapreduce::detail {
 // moved forward past the next '\n', so that every line lies in exactly one
 // range. Ranges may be empty (a long line swallows its neighbours' share);
 // together they cover `text` exactly, in order.
-std::vector<std::string_view> split_into_chunks(std::string_view text, std::size_t count);
+std::vector<std::string_view> line_aligned_ranges(std::string_view text, std::size_t count);
 
 // How many map tasks an input of `bytes` bytes is cut into: one per started
 // MiB up to 16, and above 1 GiB as many as keep each task under about 64 MiB. It depends on the input alone,

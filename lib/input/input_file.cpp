@@ -58,14 +58,16 @@ InputFile::InputFile(std::string path) : path_(std::move(path)) {
   // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
   fd_ = UniqueFd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (!fd_) throw_errno<InputError>("cannot open input " + path_, errno);
-  map();
+  map_file();
   // The mapping outlives the descriptor. Closing it lets a job read a
   // directory of thousands of files without running out of descriptors;
   // check_unchanged() then looks the file up by its path.
   fd_.reset();
 }
 
-InputFile::InputFile(std::string path, UniqueFd fd) : path_(std::move(path)), fd_(std::move(fd)) { map(); }
+InputFile::InputFile(std::string path, UniqueFd fd) : path_(std::move(path)), fd_(std::move(fd)) {
+  map_file();
+}
 
 std::unique_ptr<InputFile> InputFile::standard_input() {
   const char* const name = "standard input";
@@ -81,7 +83,7 @@ std::unique_ptr<InputFile> InputFile::standard_input() {
   return std::unique_ptr<InputFile>(new InputFile(name, std::move(spool)));
 }
 
-void InputFile::map() {
+void InputFile::map_file() {
   struct stat status;
   if (::fstat(fd_.get(), &status) != 0) throw_errno<InputError>("cannot stat input " + path_, errno);
   size_ = status.st_size;
@@ -99,7 +101,7 @@ void InputFile::map() {
     // truly empty file holds nothing either way.
     fd_ = spool_to_memory(fd_.get(), "input " + path_);
     spooled_ = true;
-    map();
+    map_file();
     return;
   }
   const auto size = static_cast<std::size_t>(status.st_size);

@@ -45,7 +45,7 @@ class InputFile {
 
  private:
   InputFile(std::string path, UniqueFd fd);
-  void map();
+  void map_file();
 
   std::string path_;
   UniqueFd fd_;  // only for standard input; a named file is found by its path

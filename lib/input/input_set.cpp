@@ -72,8 +72,8 @@ void InputSet::add_file(std::unique_ptr<InputFile> input) {
   if (compression != Compression::none) {
     tasks_.push_back(MapTask{index, data});
   } else if (!data.empty()) {
-    for (std::string_view chunk : split_into_chunks(data, map_task_count(data.size()))) {
-      if (!chunk.empty()) tasks_.push_back(MapTask{index, chunk});
+    for (std::string_view range : line_aligned_ranges(data, map_task_count(data.size()))) {
+      if (!range.empty()) tasks_.push_back(MapTask{index, range});
     }
   }
   files_.push_back(File{std::move(input), compression});

@@ -95,10 +95,12 @@ class ControlBlock {
   bool fire_fault() { return !header().fault_fired.exchange(true); }
 
   WorkerSlot& slot(unsigned worker) { return at<WorkerSlot>(slots_)[worker]; }
+
+  // Where each finished task's output is: storage that IntermediateStore,
+  // the one owner of the layout, reads and writes.
   // The slot whose arena holds map task t's output.
   std::uint32_t& map_worker(std::size_t task) { return at<std::uint32_t>(map_workers_)[task]; }
-  // partition_bounds(t)[p] .. [p + 1]: partition p of map task t in that
-  // arena; [partitions] .. [partitions + 1]: what the task counted.
+  // partitions + 2 offsets into that arena for map task t.
   std::uint64_t* partition_bounds(std::size_t task) {
     return at<std::uint64_t>(bounds_) + task * (partitions_ + 2);
   }

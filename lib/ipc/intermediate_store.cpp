@@ -51,7 +51,7 @@ void IntermediateStore::commit_reduce_task(unsigned worker, std::size_t partitio
 IntermediateStore::MapOutputs::MapOutputs(const IntermediateStore& store) : store_(&store) {
   arenas_.reserve(store.map_arenas_.size());
   for (unsigned w = 0; w < store.map_arenas_.size(); ++w)
-    arenas_.push_back(store.map_arenas_[w].map(store.control_.slot(w).map_bytes));
+    arenas_.push_back(store.map_arenas_[w].map_prefix(store.control_.slot(w).map_bytes));
 }
 
 std::string_view IntermediateStore::MapOutputs::section(std::size_t task, std::size_t partition) const {
@@ -67,7 +67,7 @@ std::string_view IntermediateStore::MapOutputs::counted(std::size_t task) const 
 IntermediateStore::ReduceOutputs::ReduceOutputs(const IntermediateStore& store) : store_(&store) {
   arenas_.reserve(store.reduce_arenas_.size());
   for (unsigned w = 0; w < store.reduce_arenas_.size(); ++w)
-    arenas_.push_back(store.reduce_arenas_[w].map(store.control_.slot(w).reduce_bytes));
+    arenas_.push_back(store.reduce_arenas_[w].map_prefix(store.control_.slot(w).reduce_bytes));
 }
 
 std::string_view IntermediateStore::ReduceOutputs::records(std::size_t partition) const {

@@ -39,7 +39,7 @@ std::uint64_t SharedArena::append(std::span<const std::string_view> pieces) {
   return start;
 }
 
-MappedRegion SharedArena::map(std::uint64_t size) const {
+MappedRegion SharedArena::map_prefix(std::uint64_t size) const {
   if (size == 0) return {};
   void* address = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd_.get(), 0);
   if (address == MAP_FAILED) {

@@ -36,7 +36,7 @@ class SharedArena {
   void resume_at(std::uint64_t offset) { size_ = offset; }
 
   // A read-only mapping of the first `size` bytes (which some process wrote).
-  MappedRegion map(std::uint64_t size) const;
+  MappedRegion map_prefix(std::uint64_t size) const;
 
  private:
   UniqueFd fd_;

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <optional>
 
+#include "base/monotonic_clock.hpp"
 #include "mapreduce/error.hpp"
 
 namespace mapreduce::detail {

@@ -5,8 +5,8 @@
 #include <new>
 #include <vector>
 
+#include "base/monotonic_clock.hpp"
 #include "base/system_error.hpp"
-#include "engine/job_clock.hpp"
 #include "engine/task_runner.hpp"
 #include "ipc/worker_pool.hpp"
 #include "mapreduce/error.hpp"
