@@ -1,16 +1,16 @@
 // Cutting the input into map tasks: every line in exactly one range, ranges
 // contiguous and in order, and the task count a function of the size alone.
 #define BOOST_TEST_MODULE chunking
-#include <boost/test/data/test_case.hpp>
-#include <boost/test/unit_test.hpp>
+#include "input/chunking.hpp"
 
 #include <random>
 #include <string>
 
-#include "input/chunking.hpp"
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
 
-using mapreduce::detail::map_task_count;
 using mapreduce::detail::line_aligned_ranges;
+using mapreduce::detail::map_task_count;
 
 namespace {
 
