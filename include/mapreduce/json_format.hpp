@@ -1,6 +1,5 @@
 #pragma once
 
-#include <charconv>
 #include <cmath>
 #include <string>
 #include <string_view>
@@ -108,9 +107,8 @@ struct JsonFormat<
         return;
       }
     }
-    char buffer[64];
-    auto result = std::to_chars(buffer, buffer + sizeof buffer, v);
-    out.append(buffer, result.ptr);
+    // A finite number's JSON is its text form.
+    TextFormat<T>::append(out, v);
   }
 };
 

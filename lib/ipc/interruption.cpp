@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 
+#include "base/stderr_writer.hpp"
 #include "mapreduce/options.hpp"
 
 namespace mapreduce::detail {
@@ -63,10 +64,8 @@ void copy_text(char* to, const char* from) {
   to[kMaxText - 1] = '\0';
 }
 
-void write_text(const char* text) {
-  const std::size_t length = std::strlen(text);
-  [[maybe_unused]] ssize_t ignored = ::write(STDERR_FILENO, text, length);
-}
+// write_to_standard_error is async-signal-safe: write(2) only.
+void write_text(const char* text) { write_to_standard_error(std::string_view(text, std::strlen(text))); }
 
 // Async-signal-safe: kill, waitpid, unlink and write only. The workers are
 // reaped here so that none outlives the job even as a zombie.
