@@ -262,4 +262,12 @@ void install_interruption_handlers(std::string_view program) {
   ::sigaction(SIGBUS, &bus, nullptr);
 }
 
+sigset_t caught_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int signal : kEndingSignals) sigaddset(&signals, signal);
+  sigaddset(&signals, SIGBUS);
+  return signals;
+}
+
 }  // namespace mapreduce::detail

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <string_view>
@@ -42,5 +43,9 @@ void reset_interruption_in_worker();
 // file shrank while mapped): the same clean-up, "PROGRAM: error: input PATH
 // changed while the job was reading it", exit status 1.
 void install_interruption_handlers(std::string_view program);
+
+// The signals install_interruption_handlers catches (whether or not it ran):
+// blocked around a fork, so that a worker never runs the parent's handlers.
+sigset_t caught_signals();
 
 }  // namespace mapreduce::detail

@@ -34,8 +34,8 @@ void sleep_one_millisecond() {
   // check that we were not already handed to another process.
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(1);
   reset_interruption_in_worker();
-  // Only now may SIGINT and SIGTERM arrive: with the parent's handlers this
-  // worker would have acted as the parent.
+  // Only now may the signals the parent catches arrive: with the parent's
+  // handlers this worker would have acted as the parent.
   ::sigprocmask(SIG_SETMASK, &signal_mask, nullptr);
   int status = 0;
   try {
@@ -80,14 +80,12 @@ void WorkerPool::fork_worker(unsigned index) {
   }
   UniqueFd parent_end(ends[0]);
   UniqueFd worker_end(ends[1]);
-  // SIGINT and SIGTERM wait until the child has its worker handlers and the
-  // parent has registered the child, so that an interruption right at the
-  // fork neither runs the parent's clean-up in the child nor misses the child.
-  sigset_t interrupts;
+  // Every signal the parent catches waits until the child has its worker
+  // handlers and the parent has registered the child, so that a signal right
+  // at the fork neither runs the parent's clean-up (and message) in the child
+  // nor misses the child.
+  const sigset_t interrupts = caught_signals();
   sigset_t previous;
-  sigemptyset(&interrupts);
-  sigaddset(&interrupts, SIGINT);
-  sigaddset(&interrupts, SIGTERM);
   ::sigprocmask(SIG_BLOCK, &interrupts, &previous);
   const pid_t pid = ::fork();
   if (pid < 0) {

@@ -32,6 +32,14 @@
 #                  -o FILE where FILE does not exist, under strace: the
 #                  finished output is linked (linkat) straight under FILE,
 #                  never under a .FILE.tmp-XXXXXX name; the output is right
+#   signal-usr2-group-while-forking, signal-hup-group-while-forking
+#                  the signal to word_count -p 16's process group while it
+#                  forks: one line, status 128 + N, nothing left, 20 times
+#   signal-segv-worker-while-forking
+#                  SIGSEGV to a worker the moment it exists: retried, exit 0,
+#                  correct output, nothing on standard error, 20 times
+#                  (both through signal_at_fork.py, which polls fast enough to
+#                  hit the window between a worker's fork and its own handlers)
 #   output-existing-file-renamed
 #                  -o FILE over an old FILE, under strace: a rename from
 #                  .FILE.tmp-XXXXXX onto FILE (the window that remains), and
@@ -78,6 +86,19 @@ terminate_slow_job() {
   fi
   if [[ -s $out ]]; then fail "something was written to standard output"; fi
   # cli_finish checks for .outdir.tmp-* and .out.tsv.tmp-* and for workers.
+}
+
+# signal_group_while_forking SIGNAL: SIGNAL to word_count's whole process
+# group while it forks 16 workers: a worker that gets it before it has dropped
+# the parent's handlers must not act as the parent (kill its siblings, print
+# a second line). Racy by nature, so tried 20 times; each try must be clean.
+signal_group_while_forking() {
+  local signal=$1 number input=$work/numbers.txt
+  number=$(kill -l "$signal")
+  seq 1 2000000 >"$input"
+  python3 "$(dirname "$0")/signal_at_fork.py" group "$signal" 20 $((128 + number)) \
+    "word_count: terminated by SIG$signal\\n" -- "$word_count" -p 16 -o "$work/out.tsv" "$input" ||
+    fail "SIG$signal to word_count -p 16's process group during the forks"
 }
 
 # The resident size in kB of the mapping of FILE in the job's process, from
@@ -192,6 +213,18 @@ case $case_name in
   signal-usr1) terminate_slow_job USR1 dir ;;
   signal-usr2) terminate_slow_job USR2 dir ;;
   signal-hup-output-file) terminate_slow_job HUP file ;;
+  signal-usr2-group-while-forking) signal_group_while_forking USR2 ;;
+  signal-hup-group-while-forking) signal_group_while_forking HUP ;;
+  signal-segv-worker-while-forking)
+    # SIGSEGV sent to a worker the moment it exists, before it has dropped
+    # the parent's handlers: it must die as a worker (and be retried), never
+    # run the parent's clean-up or print the parent's message.
+    input=$work/numbers.txt
+    seq 1 2000000 >"$input"
+    word_counts "$input" >"$work/expected"
+    python3 "$(dirname "$0")/signal_at_fork.py" worker SEGV 20 0 "" --same "$work/out.tsv" "$work/expected" \
+      -- "$word_count" -p 2 -o "$work/out.tsv" "$input" || fail "SIGSEGV to a new worker of word_count -p 2"
+    ;;
   signal-hup-inherited-ignored)
     input=$work/input.txt
     # Two map tasks of 400 lines: 2 s at 5 ms a line.
