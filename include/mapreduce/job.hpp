@@ -15,6 +15,7 @@
 #include "mapreduce/emitter.hpp"
 #include "mapreduce/json_format.hpp"
 #include "mapreduce/options.hpp"
+#include "mapreduce/reducer_output.hpp"
 #include "mapreduce/stream_text.hpp"
 #include "mapreduce/text_format.hpp"
 #include "mapreduce/values.hpp"
@@ -40,6 +41,8 @@ class JobBase {
   using KeyView = ViewOf<Key>;
   // How emit takes a value and Values yields one.
   using ValueView = ViewOf<Value>;
+  // What a reducer of the emitting form writes its records to.
+  using Out = ReducerOutput;
 
   // The job reads the file at input_path: a regular file, a directory (its
   // regular files, in name order, but for names that start with '.' or '_'),
@@ -57,6 +60,17 @@ class JobBase {
   // Runs once, in this process, after the last reducer and after the output
   // is written.
   void cleanup() {}
+  // Optional per-task hooks, run in the process that runs the task (a worker,
+  // for the concurrent engine), once per task attempt: mapper_setup() before
+  // a map task's first mapper call, mapper_cleanup(emit) after its last — it
+  // may emit, as mrjob's mapper_final does (in-mapper combining, a per-task
+  // summary) — and reducer_setup() and reducer_cleanup() around a reduce
+  // task (one partition; the sequential engine has one). What they throw
+  // fails the job as a UserCodeError naming the hook.
+  void mapper_setup() {}
+  void mapper_cleanup(Emitter&) {}
+  void reducer_setup() {}
+  void reducer_cleanup() {}
   // Optional, declare it to have one: a combiner
   //   void combiner(KeyView key, Value& combined, ValueView value);
   // combines `value` into the value kept for `key` within one map task, so that
@@ -75,8 +89,10 @@ class JobBase {
         requires(Derived & d, std::string_view line, Emitter & emit) { d.mapper(line, emit); },
         "the job needs `void mapper(std::string_view line, Emitter& emit)`");
     static_assert(
-        requires(Derived & d, KeyView key, Values values) { d.reducer(key, values); },
-        "the job needs `std::pair<K, V> reducer(KeyView key, Values values)`");
+        requires(Derived & d, KeyView key, Values values) { d.reducer(key, values); } ||
+            EmittingReducer<Derived, Key, Value>,
+        "the job needs `std::pair<K, V> reducer(KeyView key, Values values)` or "
+        "`void reducer(KeyView key, Values values, Out& out)`");
     static_assert(
         !requires { &Derived::combiner; } || HasCombiner<Derived, Key, Value>,
         "the job's combiner must be `void combiner(KeyView key, Value& combined, ValueView value)`; "

@@ -33,6 +33,7 @@
 #include "mapreduce/job.hpp"
 #include "mapreduce/json_format.hpp"
 #include "mapreduce/options.hpp"
+#include "mapreduce/reducer_output.hpp"
 #include "mapreduce/runner.hpp"
 #include "mapreduce/stream_text.hpp"
 #include "mapreduce/text_format.hpp"

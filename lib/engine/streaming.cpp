@@ -64,6 +64,7 @@ class KeyGroup {
 }  // namespace
 
 void run_stream_reduce(ErasedJob& job, const InputSet& input, Counters& counters, Output& out) {
+  KeyByKeyReduceTask task(job);
   KeyGroup group;
   ReduceOutput reduced;
   std::string key;
@@ -72,7 +73,7 @@ void run_stream_reduce(ErasedJob& job, const InputSet& input, Counters& counters
   auto reduce_group = [&] {
     if (group.empty()) return;
     reduced.clear();
-    reduce_one_key(job, group.key(), group.values(), reduced, counters);
+    task.reduce(group.key(), group.values(), reduced, counters);
     RecordReader reader(reduced.bytes());
     while (reader.next(record_key, line)) out.write(line);
   };
@@ -114,6 +115,7 @@ void run_stream_reduce(ErasedJob& job, const InputSet& input, Counters& counters
     });
   }
   reduce_group();
+  task.finish();
 }
 
 void report_counters_to_hadoop(const Counters& counters) {

@@ -18,10 +18,12 @@ void calling_reducer(F&& f) {
   }
 }
 
-void count_reduce_output(Counters& counters, const ReduceOutput& out, std::uint64_t records_before) {
-  const auto records = static_cast<std::int64_t>(out.record_count() - records_before);
-  counters(kEngineCounters, "distinct keys") += records;
-  counters(kEngineCounters, "reduce output records") += records;
+// What ReduceOutput counted since `keys_before` and `records_before`.
+void count_reduce_output(Counters& counters, const ReduceOutput& out, std::uint64_t keys_before,
+                         std::uint64_t records_before) {
+  counters(kEngineCounters, "distinct keys") += static_cast<std::int64_t>(out.key_count() - keys_before);
+  counters(kEngineCounters, "reduce output records") +=
+      static_cast<std::int64_t>(out.record_count() - records_before);
 }
 
 }  // namespace
@@ -32,6 +34,7 @@ std::uint64_t run_map_task(ErasedJob& job, const InputSet& input, std::size_t ta
   const std::uint64_t emitted_before = out.emitted_count();
   const std::uint64_t records_before = out.record_count();
   std::uint64_t bytes = 0;
+  job.begin_map_task();
   input.read(task, [&](std::string_view block) {
     const std::uint64_t lines_before_block = out.line_count() - lines_before;
     try {
@@ -44,6 +47,7 @@ std::uint64_t run_map_task(ErasedJob& job, const InputSet& input, std::size_t ta
     }
     bytes += block.size();
   });
+  job.end_map_task(out);
   counters(kEngineCounters, "input bytes") += static_cast<std::int64_t>(bytes);
   counters(kEngineCounters, "input lines") += static_cast<std::int64_t>(out.line_count() - lines_before);
   counters(kEngineCounters, "map output records") +=
@@ -55,6 +59,8 @@ std::uint64_t run_map_task(ErasedJob& job, const InputSet& input, std::size_t ta
   return bytes;
 }
 
+ReduceTask::ReduceTask(ErasedJob& job) : job_(job) { job_.begin_reduce_task(); }
+
 void ReduceTask::add(std::string_view section) {
   if (combines()) {
     calling_reducer([&] { job_.combine_records(section); });
@@ -64,6 +70,7 @@ void ReduceTask::add(std::string_view section) {
 }
 
 void ReduceTask::finish(ReduceOutput& out, Counters& counters) {
+  const std::uint64_t keys_before = out.key_count();
   const std::uint64_t records_before = out.record_count();
   calling_reducer([&] {
     if (combines()) {
@@ -73,14 +80,20 @@ void ReduceTask::finish(ReduceOutput& out, Counters& counters) {
     }
   });
   sections_.clear();
-  count_reduce_output(counters, out, records_before);
+  job_.end_reduce_task();
+  count_reduce_output(counters, out, keys_before, records_before);
 }
 
-void reduce_one_key(ErasedJob& job, std::string_view key, std::span<const std::string_view> values,
-                    ReduceOutput& out, Counters& counters) {
+KeyByKeyReduceTask::KeyByKeyReduceTask(ErasedJob& job) : job_(job) { job_.begin_reduce_task(); }
+
+void KeyByKeyReduceTask::reduce(std::string_view key, std::span<const std::string_view> values,
+                                ReduceOutput& out, Counters& counters) {
+  const std::uint64_t keys_before = out.key_count();
   const std::uint64_t records_before = out.record_count();
-  calling_reducer([&] { job.reduce_key(key, values, out); });
-  count_reduce_output(counters, out, records_before);
+  calling_reducer([&] { job_.reduce_key(key, values, out); });
+  count_reduce_output(counters, out, keys_before, records_before);
 }
+
+void KeyByKeyReduceTask::finish() { job_.end_reduce_task(); }
 
 }  // namespace mapreduce::detail

@@ -15,8 +15,9 @@ namespace mapreduce::detail {
 // streaming), in one place: calling user code, the combiner protocol, the
 // engine's counters, and turning a failure of user code into UserCodeError.
 
-// Runs mapper on every line of map task `task` and appends the pairs to
-// `out` (combined, when the job has a combiner), then adds the task's engine
+// Runs mapper_setup(), mapper on every line of map task `task` and
+// mapper_cleanup(), appending the pairs to `out` (combined, when the job has
+// a combiner), then adds the task's engine
 // counters to `counters`. `out` may already hold earlier tasks' pairs; only
 // this task's are counted. Returns the bytes of text read (decompressed).
 // Throws UserCodeError ("mapper failed on line 7 of PATH: MESSAGE"),
@@ -32,7 +33,8 @@ std::uint64_t run_map_task(ErasedJob& job, const InputSet& input, std::size_t ta
 // in the order of the sections, then of the records within each.
 class ReduceTask {
  public:
-  explicit ReduceTask(ErasedJob& job) : job_(job) {}
+  // Runs reducer_setup(). Throws UserCodeError.
+  explicit ReduceTask(ErasedJob& job);
 
   // Whether add() is done with a section when it returns.
   bool combines() const { return job_.has_combiner(); }
@@ -40,9 +42,9 @@ class ReduceTask {
   // Throws UserCodeError if the combiner throws.
   void add(std::string_view section);
 
-  // Calls reducer once per key into `out` and adds the task's engine counters
-  // to `counters`. Throws UserCodeError ("reducer failed on key \"the\":
-  // MESSAGE").
+  // Calls reducer once per key into `out`, then reducer_cleanup(), and adds
+  // the task's engine counters to `counters`. Throws UserCodeError ("reducer
+  // failed on key \"the\": MESSAGE").
   void finish(ReduceOutput& out, Counters& counters);
 
  private:
@@ -50,9 +52,19 @@ class ReduceTask {
   std::vector<std::string_view> sections_;
 };
 
-// Hadoop Streaming's reduce: reducer on one key and its encoded values, into
-// `out`, counted. Throws UserCodeError.
-void reduce_one_key(ErasedJob& job, std::string_view key, std::span<const std::string_view> values,
-                    ReduceOutput& out, Counters& counters);
+// Hadoop Streaming's reduce task, which sees its keys one at a time, already
+// grouped: reducer_setup() at construction, then reducer on each key and its
+// encoded values, into `out`, counted; finish() runs reducer_cleanup().
+// Throw UserCodeError.
+class KeyByKeyReduceTask {
+ public:
+  explicit KeyByKeyReduceTask(ErasedJob& job);
+  void reduce(std::string_view key, std::span<const std::string_view> values, ReduceOutput& out,
+              Counters& counters);
+  void finish();
+
+ private:
+  ErasedJob& job_;
+};
 
 }  // namespace mapreduce::detail

@@ -24,12 +24,23 @@ class MAPREDUCE_EXPORT ErasedJob {
   virtual void setup() = 0;
   virtual void cleanup() = 0;
 
+  // The per-task hooks, once per task attempt, in the process running it:
+  // mapper_setup() before a map task's first line; mapper_cleanup(), which
+  // may emit into `out`, after its last; reducer_setup() and
+  // reducer_cleanup() around a reduce task. Throw UserCodeError naming the
+  // hook if it throws.
+  virtual void begin_map_task() = 0;
+  virtual void end_map_task(MapOutput& out) = 0;
+  virtual void begin_reduce_task() = 0;
+  virtual void end_reduce_task() = 0;
+
   // Calls mapper on every line of `text` (whole lines) and stores the pairs in
   // `out`. Throws MapFailure if mapper throws.
   virtual void map_lines(std::string_view text, MapOutput& out) = 0;
 
   // Calls reducer on one key and all of its encoded values and stores the
-  // formatted output line in `out`. Throws ReduceFailure if reducer throws.
+  // formatted output lines (one, or any number for an emitting reducer) in
+  // `out`. Throws ReduceFailure if reducer throws.
   virtual void reduce_key(std::string_view key, std::span<const std::string_view> values,
                           ReduceOutput& out) = 0;
 

@@ -94,9 +94,13 @@ class MapOutput {
 };
 
 // What reducing one partition produces: (key, formatted output line) records
-// in ascending key order.
+// in ascending key order, a key's records in the order they were written.
 class ReduceOutput {
  public:
+  // One more key reduced (it may have written any number of records).
+  void count_key() { ++keys_; }
+  std::uint64_t key_count() const { return keys_; }
+
   void add(std::string_view key, std::string_view line) {
     char* out = append_record(buffer_, key.size(), line.size());
     if (!key.empty()) std::memcpy(out, key.data(), key.size());
@@ -104,16 +108,18 @@ class ReduceOutput {
     ++records_;
   }
   std::string_view bytes() const { return buffer_.view(); }
-  // Records added since the last clear(): one per distinct key reduced.
+  // Records added since the last clear().
   std::uint64_t record_count() const { return records_; }
   void clear() {
     buffer_.clear();
     records_ = 0;
+    keys_ = 0;
   }
 
  private:
   ByteBuffer buffer_;
   std::uint64_t records_ = 0;
+  std::uint64_t keys_ = 0;
 };
 
 }  // namespace mapreduce::detail

@@ -15,11 +15,20 @@
 #include "mapreduce/emitter.hpp"
 #include "mapreduce/error.hpp"
 #include "mapreduce/options.hpp"
+#include "mapreduce/reducer_output.hpp"
 #include "mapreduce/stream_text.hpp"
 #include "mapreduce/text_format.hpp"
 #include "mapreduce/values.hpp"
 
 namespace mapreduce::detail {
+
+// A job's reducer has the emitting form when it declares
+//   void reducer(KeyView key, Values values, ReducerOutput& out);
+template <class Job, class Key, class Value>
+concept EmittingReducer = requires(Job& job, const ViewOf<Key>& key, Values<Value> values,
+                                   ReducerOutput& out) {
+  job.reducer(key, values, out);
+};
 
 // Adapts a user's job class to the engine: the typed code lives here, inlined
 // into the user's program (mapper and reducer are called directly, without a
@@ -31,6 +40,21 @@ class TypedJob final : public ErasedJob {
 
   void setup() override { job_.setup(); }
   void cleanup() override { job_.cleanup(); }
+
+  void begin_map_task() override {
+    calling_hook("mapper_setup()", [&] { job_.mapper_setup(); });
+  }
+  void end_map_task(MapOutput& out) override {
+    Emitter<Key, Value, Derived> emit(out, &job_, &map_combined_);
+    calling_hook("mapper_cleanup()", [&] { job_.mapper_cleanup(emit); });
+    flush_map_combined(out);
+  }
+  void begin_reduce_task() override {
+    calling_hook("reducer_setup()", [&] { job_.reducer_setup(); });
+  }
+  void end_reduce_task() override {
+    calling_hook("reducer_cleanup()", [&] { job_.reducer_cleanup(); });
+  }
 
   void map_lines(std::string_view text, MapOutput& out) override {
     Emitter<Key, Value, Derived> emit(out, &job_, &map_combined_);
@@ -50,12 +74,7 @@ class TypedJob final : public ErasedJob {
       map_combined_.clear();
       throw MapFailure(line_begin, current_exception_message());
     }
-    if constexpr (HasCombiner<Derived, Key, Value>) {
-      for (const auto& [key, value] : map_combined_.entries()) {
-        Codec<Value>::encode(value, out.add_key(key, Codec<Value>::size(value)));
-      }
-      map_combined_.clear();
-    }
+    flush_map_combined(out);
   }
 
   bool has_combiner() const override { return HasCombiner<Derived, Key, Value>; }
@@ -109,11 +128,17 @@ class TypedJob final : public ErasedJob {
   void reduce_key(std::string_view key_bytes, std::span<const std::string_view> values,
                   ReduceOutput& out) override {
     const ViewOf<Key> key = Codec<Key>::decode(key_bytes);
+    out.count_key();
     try {
-      auto&& [out_key, out_value] = job_.reducer(key, Values<Value>(values));
-      line_.clear();
-      append_output_line(line_, format_, out_key, out_value);
-      out.add(key_bytes, line_);
+      if constexpr (EmittingReducer<Derived, Key, Value>) {
+        ReducerOutput emit(out, key_bytes, format_);
+        job_.reducer(key, Values<Value>(values), emit);
+      } else {
+        auto&& [out_key, out_value] = job_.reducer(key, Values<Value>(values));
+        line_.clear();
+        append_output_line(line_, format_, out_key, out_value);
+        out.add(key_bytes, line_);
+      }
     } catch (const ResourceError&) {
       throw;
     } catch (...) {
@@ -136,6 +161,31 @@ class TypedJob final : public ErasedJob {
   }
 
  private:
+  // The map task's combined pairs, one per distinct key in first-emitted
+  // order, into `out`.
+  void flush_map_combined(MapOutput& out) {
+    if constexpr (HasCombiner<Derived, Key, Value>) {
+      for (const auto& [key, value] : map_combined_.entries()) {
+        Codec<Value>::encode(value, out.add_key(key, Codec<Value>::size(value)));
+      }
+      map_combined_.clear();
+    }
+  }
+
+  // A per-task hook's failure, named by the hook.
+  template <class F>
+  void calling_hook(const char* hook, F&& f) {
+    try {
+      f();
+    } catch (const Error&) {
+      map_combined_.clear();
+      throw;
+    } catch (...) {
+      map_combined_.clear();
+      throw UserCodeError(std::string(hook) + " failed: " + current_exception_message());
+    }
+  }
+
   static std::string key_text(const ViewOf<Key>& key) {
     std::string text;
     append_text(text, key);
