@@ -262,30 +262,31 @@ BOOST_AUTO_TEST_CASE(all_errors_derive_from_mapreduce_error) {
   BOOST_TEST(contains(error_of<mapreduce::Error>(dir.write("in.txt", "fail\n")), "mapper gave up"));
 }
 
+namespace {
+
+// A job that emits nothing, for the tests of its options.
+struct Idle final : mapreduce::MapReduceConcurrent<Idle, std::string, int> {
+  using MapReduceConcurrent::MapReduceConcurrent;
+  void mapper(std::string_view, Emitter&) {}
+  std::pair<std::string_view, int> reducer(std::string_view key, Values) { return {key, 0}; }
+};
+
+}  // namespace
+
 BOOST_AUTO_TEST_CASE(too_many_processes_is_a_usage_error) {
-  struct Job final : mapreduce::MapReduceConcurrent<Job, std::string, int> {
-    using MapReduceConcurrent::MapReduceConcurrent;
-    void mapper(std::string_view, Emitter&) {}
-    std::pair<std::string_view, int> reducer(std::string_view key, Values) { return {key, 0}; }
-  };
   TempDir dir;
-  Job job(dir.write("in.txt", "a\n"), {.processes = mapreduce::Options::kMaxProcesses + 1});
+  Idle job(dir.write("in.txt", "a\n"), {.processes = mapreduce::Options::kMaxProcesses + 1});
   BOOST_CHECK_THROW(job.run(), mapreduce::UsageError);
 }
 
 // Options a program builds obey the command line's rules, in the same words,
 // spelled as Options spells them; the sequential engine checks them too.
 BOOST_AUTO_TEST_CASE(options_are_checked_by_the_command_line_rules) {
-  struct Job final : mapreduce::MapReduceConcurrent<Job, std::string, int> {
-    using MapReduceConcurrent::MapReduceConcurrent;
-    void mapper(std::string_view, Emitter&) {}
-    std::pair<std::string_view, int> reducer(std::string_view key, Values) { return {key, 0}; }
-  };
   TempDir dir;
   const std::string input = dir.write("in.txt", "a\n");
   auto usage_error_of = [&](mapreduce::Options options) {
     try {
-      Job(input, std::move(options)).run();
+      Idle(input, std::move(options)).run();
     } catch (const mapreduce::UsageError& e) {
       return std::string(e.what());
     }
