@@ -72,7 +72,10 @@ struct Hooked final : mapreduce::MapReduceConcurrent<Hooked, std::string, std::i
   bool in_reduce_task = false;
   std::string fail_in;
 
+  std::string events;  // in this process: 'm' mapper_setup, 'c' mapper_cleanup, 'r'/'e' reducer_setup/cleanup
+
   void mapper_setup() {
+    events += 'm';
     if (fail_in == "mapper_setup") throw std::runtime_error("no dictionary");
     ++counter("hooks", "mapper_setup");
     in_map_task = true;
@@ -82,12 +85,14 @@ struct Hooked final : mapreduce::MapReduceConcurrent<Hooked, std::string, std::i
     mapreduce::test::for_each_k_word(line, [&](std::string_view word) { emit(word, 1); });
   }
   void mapper_cleanup(Emitter& emit) {
+    events += 'c';
     if (fail_in == "mapper_cleanup") throw std::runtime_error("cannot flush");
     ++counter("hooks", "mapper_cleanup");
     in_map_task = false;
     emit("tasks", 1);
   }
   void reducer_setup() {
+    events += 'r';
     if (fail_in == "reducer_setup") throw std::runtime_error("no connection");
     ++counter("hooks", "reducer_setup");
     in_reduce_task = true;
@@ -99,6 +104,7 @@ struct Hooked final : mapreduce::MapReduceConcurrent<Hooked, std::string, std::i
     return {key, total};
   }
   void reducer_cleanup() {
+    events += 'e';
     if (fail_in == "reducer_cleanup") throw std::runtime_error("cannot close");
     ++counter("hooks", "reducer_cleanup");
     in_reduce_task = false;
@@ -171,4 +177,20 @@ BOOST_DATA_TEST_CASE_F(JobFixture<>, a_failing_hook_is_named,
   }
   BOOST_TEST(what.starts_with(std::string(hook) + "() failed: "), what);
   BOOST_TEST(out.str() == "");
+}
+
+// In the sequential engine, which runs everything in this process, the hooks
+// come in the documented order: each map task's setup and cleanup, then the
+// one reduce task's, even though its combiner runs between the map tasks.
+BOOST_FIXTURE_TEST_CASE(the_sequential_engine_calls_the_hooks_in_order, JobFixture<>) {
+  const std::string input = write("input.txt", numbered_input(kLines, 40, kModulus));
+  std::ostringstream out;
+  Hooked job(input, options_for(0, out));
+  job.run();
+  const auto map_tasks =
+      static_cast<std::size_t>(job.counters().get(mapreduce::kEngineCounters, "map tasks"));
+  std::string expected;
+  for (std::size_t t = 0; t < map_tasks; ++t) expected += "mc";
+  expected += "re";
+  BOOST_TEST(job.events == expected);
 }

@@ -64,8 +64,9 @@ class JobBase {
   // for the concurrent engine), once per task attempt: mapper_setup() before
   // a map task's first mapper call, mapper_cleanup(emit) after its last — it
   // may emit, as mrjob's mapper_final does (in-mapper combining, a per-task
-  // summary) — and reducer_setup() and reducer_cleanup() around a reduce
-  // task (one partition; the sequential engine has one). What they throw
+  // summary) — and reducer_setup() before a reduce task's first reducer call
+  // and reducer_cleanup() after its last (a task is one partition; the
+  // sequential engine has one). What they throw
   // fails the job as a UserCodeError naming the hook.
   void mapper_setup() {}
   void mapper_cleanup(Emitter&) {}

@@ -59,8 +59,6 @@ std::uint64_t run_map_task(ErasedJob& job, const InputSet& input, std::size_t ta
   return bytes;
 }
 
-ReduceTask::ReduceTask(ErasedJob& job) : job_(job) { job_.begin_reduce_task(); }
-
 void ReduceTask::add(std::string_view section) {
   if (combines()) {
     calling_reducer([&] { job_.combine_records(section); });
@@ -72,6 +70,10 @@ void ReduceTask::add(std::string_view section) {
 void ReduceTask::finish(ReduceOutput& out, Counters& counters) {
   const std::uint64_t keys_before = out.key_count();
   const std::uint64_t records_before = out.record_count();
+  // Around the reducer calls, not the combiner's, so that the hooks come in
+  // the same order in every engine (the sequential one combines between map
+  // tasks).
+  job_.begin_reduce_task();
   calling_reducer([&] {
     if (combines()) {
       job_.reduce_combined(out);

@@ -33,8 +33,7 @@ std::uint64_t run_map_task(ErasedJob& job, const InputSet& input, std::size_t ta
 // in the order of the sections, then of the records within each.
 class ReduceTask {
  public:
-  // Runs reducer_setup(). Throws UserCodeError.
-  explicit ReduceTask(ErasedJob& job);
+  explicit ReduceTask(ErasedJob& job) : job_(job) {}
 
   // Whether add() is done with a section when it returns.
   bool combines() const { return job_.has_combiner(); }
@@ -42,7 +41,8 @@ class ReduceTask {
   // Throws UserCodeError if the combiner throws.
   void add(std::string_view section);
 
-  // Calls reducer once per key into `out`, then reducer_cleanup(), and adds
+  // Runs reducer_setup(), reducer once per key into `out`, then
+  // reducer_cleanup(), and adds
   // the task's engine counters to `counters`. Throws UserCodeError ("reducer
   // failed on key \"the\": MESSAGE").
   void finish(ReduceOutput& out, Counters& counters);

@@ -107,6 +107,14 @@ void InputFile::map_file() {
   const auto size = static_cast<std::size_t>(status.st_size);
   if (size == 0) return;
   void* address = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd_.get(), 0);
+  if (address == MAP_FAILED && errno == ENODEV && !spooled_) {
+    // A file system that cannot map its files (sysfs, whose files claim a
+    // size of a page): read it like a pipe instead.
+    fd_ = spool_to_memory(fd_.get(), "input " + path_);
+    spooled_ = true;
+    map_file();
+    return;
+  }
   if (address == MAP_FAILED) throw_errno<InputError>("cannot map input " + path_, errno);
   region_ = MappedRegion(address, size);
   register_input(address, size, path_.c_str());

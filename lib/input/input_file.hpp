@@ -15,8 +15,8 @@ namespace mapreduce::detail {
 class InputFile {
  public:
   // Opens and maps `path`. A regular file that reports a size of 0 (as those
-  // of /proc and /sys do) is read to its end into private shared memory
-  // instead. Throws InputError naming the path and the cause (errno text, or
+  // of /proc do) or cannot be mapped (as those of /sys) is read to its end
+  // into private shared memory instead. Throws InputError naming the path and the cause (errno text, or
   // "is a directory" / "is not a regular file").
   explicit InputFile(std::string path);
 

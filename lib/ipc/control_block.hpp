@@ -15,9 +15,10 @@ enum class ErrorKind : std::uint32_t { none, user_code, input, resource, other }
 constexpr std::size_t kErrorCapacity = 4096;
 
 // What one worker tells the parent. Written by the worker in that slot (a
-// replacement takes over its predecessor's slot); read by the parent after the
-// worker replied or died, except task_started_ns, which the parent reads at
-// any time to enforce the task timeout.
+// replacement takes over its predecessor's slot), and reset by the parent
+// once the worker is dead; read by the parent after the worker replied or
+// died, except task_started_ns, which the parent reads at any time to enforce
+// the task timeout.
 struct WorkerSlot {
   std::atomic<Phase> phase;
   std::atomic<std::uint32_t> task;
@@ -91,7 +92,8 @@ class ControlBlock {
   // Parent: a claimed task whose worker is gone is free again.
   void release_task(Phase phase, std::size_t task) { state(phase, task).store(kFree); }
 
-  // Parent, for the fault-injection hook: true the first time only.
+  // Worker, for the fault-injection hook: true the first time only, in any
+  // process.
   bool fire_fault() { return !header().fault_fired.exchange(true); }
 
   WorkerSlot& slot(unsigned worker) { return at<WorkerSlot>(slots_)[worker]; }

@@ -109,6 +109,15 @@ void clear_progress_line() {
   if (g_progress_line_shown.load()) write_text("\r\x1b[K");
 }
 
+// ": terminated by SIGHUP\n" for `signal`, made before any handler runs.
+void set_signal_message(int signal) {
+  const char* name = ::sigabbrev_np(signal);
+  char* message = g_signal_messages[signal];
+  std::strcpy(message, ": terminated by SIG");
+  std::strncat(message, name != nullptr ? name : "?", sizeof g_signal_messages[signal] - 24);
+  std::strcat(message, "\n");
+}
+
 // Cleans up, says why (SIGPIPE, which `| head` causes, silently), and dies of
 // the same signal, so the caller sees 128 + its number.
 void on_ending_signal(int signal) {
@@ -134,7 +143,10 @@ const InputRegion* input_holding(const char* address) {
 }
 
 void on_bus_error(int signal, siginfo_t* info, void*) {
-  if (const InputRegion* input = input_holding(static_cast<const char*>(info->si_addr))) {
+  // Only a fault the kernel raised has an address (a kill(2) has si_code <= 0).
+  const InputRegion* input =
+      info->si_code > 0 ? input_holding(static_cast<const char*>(info->si_addr)) : nullptr;
+  if (input != nullptr) {
     clean_up();
     clear_progress_line();
     write_text(g_program);
@@ -242,11 +254,7 @@ void install_interruption_handlers(std::string_view program) {
   for (int signal : kEndingSignals) sigaddset(&action.sa_mask, signal);
   action.sa_handler = on_ending_signal;
   for (int signal : kEndingSignals) {
-    const char* name = ::sigabbrev_np(signal);
-    char* message = g_signal_messages[signal];
-    std::strcpy(message, ": terminated by SIG");
-    std::strncat(message, name != nullptr ? name : "?", sizeof g_signal_messages[signal] - 24);
-    std::strcat(message, "\n");
+    set_signal_message(signal);
     struct sigaction previous {};
     // A signal the program was started with ignored (nohup, a script's
     // background job) stays ignored, as the shell and Python expect.
@@ -255,8 +263,9 @@ void install_interruption_handlers(std::string_view program) {
     g_handled[signal] = true;
   }
 
+  set_signal_message(SIGBUS);
   struct sigaction bus {};
-  sigemptyset(&bus.sa_mask);
+  bus.sa_mask = caught_signals();
   bus.sa_sigaction = on_bus_error;
   bus.sa_flags = SA_SIGINFO;
   ::sigaction(SIGBUS, &bus, nullptr);

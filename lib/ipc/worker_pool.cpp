@@ -116,12 +116,16 @@ void WorkerPool::kill_all() {
 
 int WorkerPool::reap(Worker& worker, bool kill_first) {
   if (kill_first) ::kill(worker.pid, SIGKILL);
-  int status = 0;
+  // Wait for the exit without reaping (WNOWAIT), then reap and forget the
+  // pid with the caught signals blocked: a signal handler in between would
+  // SIGKILL a pid that is no longer ours, and may be another process's.
   for (int waited = 0;; ++waited) {
-    const pid_t done = ::waitpid(worker.pid, &status, kill_first ? 0 : WNOHANG);
-    if (done == worker.pid) break;
-    if (done < 0 && errno != EINTR) break;
-    if (done == 0) {
+    siginfo_t info{};
+    const int waited_on =
+        ::waitid(P_PID, static_cast<id_t>(worker.pid), &info, WEXITED | WNOWAIT | (kill_first ? 0 : WNOHANG));
+    if (waited_on == 0 && info.si_pid == worker.pid) break;
+    if (waited_on < 0 && errno != EINTR) break;
+    if (waited_on == 0) {
       if (waited >= kExitGraceMilliseconds) {
         ::kill(worker.pid, SIGKILL);
         kill_first = true;
@@ -130,7 +134,14 @@ int WorkerPool::reap(Worker& worker, bool kill_first) {
       }
     }
   }
+  const sigset_t caught = caught_signals();
+  sigset_t previous;
+  ::sigprocmask(SIG_BLOCK, &caught, &previous);
+  int status = 0;
+  while (::waitpid(worker.pid, &status, 0) < 0 && errno == EINTR) {
+  }
   unregister_worker(worker.pid);
+  ::sigprocmask(SIG_SETMASK, &previous, nullptr);
   worker.pid = -1;
   worker.channel.reset();
   return status;

@@ -27,6 +27,7 @@
 #   proc-input     /proc/version, then it and /proc/filesystems (files that say
 #                  they are empty and are not): the output of the same bytes
 #                  through a pipe, not empty, status 0, with every engine
+#   sys-input      a /sys file (which cannot be mapped): the same
 #   empty-file     an empty regular file: empty output, status 0
 #   output-new-file-no-rename
 #                  -o FILE where FILE does not exist, under strace: the
@@ -251,6 +252,11 @@ case $case_name in
   proc-input)
     counts_like_pipe /proc/version
     counts_like_pipe /proc/version /proc/filesystems
+    ;;
+  sys-input)
+    # sysfs files claim a size of a page and cannot be mapped.
+    [[ -r /sys/kernel/mm/transparent_hugepage/enabled ]] || exit 77
+    counts_like_pipe /sys/kernel/mm/transparent_hugepage/enabled
     ;;
   empty-file)
     input=$work/empty.txt

@@ -143,8 +143,11 @@ class CombineTable {
       hashes_.reserve(size / 2);
       slots_.assign(size, Slot{});
     } catch (const std::bad_alloc&) {
-      slots_.clear();  // consistent with mask_ again: the next upsert grows afresh
+      // Empty and consistent again: the table is of no more use to this task.
+      slots_.clear();
       mask_ = 0;
+      entries_.clear();
+      hashes_.clear();
       throw ResourceError(
           "out of memory: cannot grow the combiner's table of " + std::to_string(entries_.size()) +
           " keys to " + std::to_string(size) + " slots (" +

@@ -26,8 +26,8 @@ class MAPREDUCE_EXPORT ErasedJob {
 
   // The per-task hooks, once per task attempt, in the process running it:
   // mapper_setup() before a map task's first line; mapper_cleanup(), which
-  // may emit into `out`, after its last; reducer_setup() and
-  // reducer_cleanup() around a reduce task. Throw UserCodeError naming the
+  // may emit into `out`, after its last; reducer_setup() before a reduce
+  // task's first reducer call and reducer_cleanup() after its last. Throw UserCodeError naming the
   // hook if it throws.
   virtual void begin_map_task() = 0;
   virtual void end_map_task(MapOutput& out) = 0;

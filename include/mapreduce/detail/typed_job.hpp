@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -165,8 +166,13 @@ class TypedJob final : public ErasedJob {
   // order, into `out`.
   void flush_map_combined(MapOutput& out) {
     if constexpr (HasCombiner<Derived, Key, Value>) {
-      for (const auto& [key, value] : map_combined_.entries()) {
-        Codec<Value>::encode(value, out.add_key(key, Codec<Value>::size(value)));
+      try {
+        for (const auto& [key, value] : map_combined_.entries()) {
+          Codec<Value>::encode(value, out.add_key(key, Codec<Value>::size(value)));
+        }
+      } catch (const std::length_error& e) {
+        map_combined_.clear();
+        throw UserCodeError(std::string("the combiner made a value too large to store: ") + e.what());
       }
       map_combined_.clear();
     }

@@ -31,15 +31,22 @@ void TaskWorker::serve(int channel) {
     } catch (const InputError& e) {
       report(ErrorKind::input, e.what());
     } catch (const ResourceError& e) {
-      report(ErrorKind::resource,
-             std::string(e.what()) + " (in " + run_.describe_task(slot_.phase, slot_.task) + ")");
+      report(ErrorKind::resource, std::string(e.what()) + " (in " + current_task() + ")");
     } catch (const std::bad_alloc&) {
-      report(ErrorKind::resource, out_of_memory(run_.describe_task(slot_.phase, slot_.task)).what());
+      report(ErrorKind::resource, out_of_memory(current_task()).what());
     } catch (...) {
       report(ErrorKind::other, current_exception_message());
     }
     WorkerPool::send_reply(channel, WorkerPool::kReplyError);
   }
+}
+
+std::string TaskWorker::current_task() const {
+  // The slot's task is the last one claimed; it is current only while timed.
+  if (slot_.task_started_ns == 0) {
+    return std::string(slot_.phase == Phase::reduce ? "the reduce" : "the map") + " phase, between tasks";
+  }
+  return run_.describe_task(slot_.phase, slot_.task);
 }
 
 void TaskWorker::report(ErrorKind kind, const std::string& message) {

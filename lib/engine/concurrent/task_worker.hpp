@@ -33,6 +33,8 @@ class TaskWorker {
   std::optional<std::uint32_t> next_task(Phase phase);
   void finish_task(Phase phase, std::uint32_t task);
   void report(ErrorKind kind, const std::string& message);
+  // "map task 3 of 16 (...)", or the phase when between tasks.
+  std::string current_task() const;
 
   ConcurrentRun& run_;
   Counters& counters_;
