@@ -35,7 +35,8 @@ void Scheduler::run_phase(Phase phase) {
     pending[w] = w;
     pool_.send(w, command);
   }
-  std::vector<bool> timed_out(run_.workers, false);
+  // The task each worker was killed for overrunning, if it was.
+  std::vector<std::optional<std::uint32_t>> overdue(run_.workers);
   int poll_ms = settings.task_timeout > 0 ? std::clamp(int(settings.task_timeout * 250), 1, 100) : -1;
   if (settings.show_progress && (poll_ms < 0 || poll_ms > 200)) poll_ms = 200;
   while (!pending.empty()) {
@@ -46,7 +47,7 @@ void Scheduler::run_phase(Phase phase) {
       case WorkerPool::Event::Kind::timeout:
         // The poll also wakes for the progress line; only a task timeout
         // kills.
-        if (settings.task_timeout > 0) kill_overdue(pending, timed_out);
+        if (settings.task_timeout > 0) kill_overdue(pending, overdue);
         continue;
       case WorkerPool::Event::Kind::reply:
         if (event.reply == WorkerPool::kReplyDone) {
@@ -63,15 +64,15 @@ void Scheduler::run_phase(Phase phase) {
       case WorkerPool::Event::Kind::death:
         if (event.signal == SIGBUS) run_.input.check_unchanged();
         ++counters_(kEngineCounters, "failed task attempts");
-        recover(phase, w,
-                event.exit_text + (timed_out[w]
-                                       ? " after running a task for over " +
-                                             seconds_text(settings.task_timeout) + " s (the task timeout)"
-                                       : ""),
-                event.pid);
+        recover(
+            phase, w,
+            event.exit_text + (overdue[w] ? " after running a task for over " +
+                                                seconds_text(settings.task_timeout) + " s (the task timeout)"
+                                          : ""),
+            event.pid, false, overdue[w]);
         break;
     }
-    timed_out[w] = false;
+    overdue[w].reset();
     pool_.replace(w);
     pool_.send(w, command);
   }
@@ -88,15 +89,19 @@ void Scheduler::run_phase(Phase phase) {
 
 // Kills the workers whose task has run past the timeout; their deaths are
 // then handled as crashes.
-void Scheduler::kill_overdue(const std::vector<unsigned>& pending, std::vector<bool>& timed_out) {
+void Scheduler::kill_overdue(const std::vector<unsigned>& pending,
+                             std::vector<std::optional<std::uint32_t>>& overdue) {
   const std::int64_t limit = static_cast<std::int64_t>(run_.settings.task_timeout * 1e9);
   const std::int64_t now = monotonic_ns();
   for (unsigned w : pending) {
-    const std::int64_t started = run_.control.slot(w).task_started_ns;
-    if (started != 0 && now - started > limit && !timed_out[w]) {
-      timed_out[w] = true;
-      pool_.kill(w);
-    }
+    const WorkerSlot& slot = run_.control.slot(w);
+    // The task, read on both sides of its start time: if they differ, the
+    // worker moved on meanwhile, and the next poll looks again.
+    const std::uint32_t task = slot.task;
+    const std::int64_t started = slot.task_started_ns;
+    if (slot.task != task || started == 0 || now - started <= limit || overdue[w]) continue;
+    overdue[w] = task;
+    pool_.kill(w);
   }
 }
 
@@ -104,14 +109,20 @@ void Scheduler::kill_overdue(const std::vector<unsigned>& pending, std::vector<b
 // unless that task has used up its attempts. `what` says how the worker
 // ended; `user_code`: user code threw (with retry_exceptions), which is then
 // also what the job's error is.
-void Scheduler::recover(Phase phase, unsigned w, const std::string& what, pid_t pid, bool user_code) {
+void Scheduler::recover(Phase phase, unsigned w, const std::string& what, pid_t pid, bool user_code,
+                        std::optional<std::uint32_t> killed_for) {
   WorkerSlot& slot = run_.control.slot(w);
   // The claim, not what the worker recorded after it, says which task it
   // held: it may have died between the two.
   const std::optional<std::uint32_t> held = run_.control.holding_task(phase, run_.task_count(phase), w);
   slot.phase = Phase::idle;
   slot.task_started_ns = 0;
-  if (!held) {
+  if (held && killed_for && *held != *killed_for) {
+    // Killed for overrunning a task it finished just before the kill landed:
+    // the task it had just claimed did nothing wrong. Free it uncharged.
+    run_.control.release_task(phase, *held);
+  }
+  if (!held || (killed_for && *held != *killed_for)) {
     // A worker may also die between tasks; bound how often, or a worker
     // that cannot even start would be replaced for ever.
     if (++idle_deaths_ > run_.settings.max_attempts * run_.workers) {

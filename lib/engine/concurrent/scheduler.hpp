@@ -2,6 +2,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,8 +35,10 @@ class Scheduler {
 
  private:
   void show_progress(Phase phase);
-  void kill_overdue(const std::vector<unsigned>& pending, std::vector<bool>& timed_out);
-  void recover(Phase phase, unsigned w, const std::string& what, pid_t pid, bool user_code = false);
+  void kill_overdue(const std::vector<unsigned>& pending, std::vector<std::optional<std::uint32_t>>& overdue);
+  // `killed_for`: the task the worker was killed for overrunning, if it was.
+  void recover(Phase phase, unsigned w, const std::string& what, pid_t pid, bool user_code = false,
+               std::optional<std::uint32_t> killed_for = std::nullopt);
   std::string reported_error(unsigned w);
   [[noreturn]] void throw_reported_error(unsigned w);
 
