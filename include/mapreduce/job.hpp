@@ -13,6 +13,7 @@
 #include "mapreduce/detail/erased_job.hpp"
 #include "mapreduce/detail/typed_job.hpp"
 #include "mapreduce/emitter.hpp"
+#include "mapreduce/input_context.hpp"
 #include "mapreduce/json_format.hpp"
 #include "mapreduce/options.hpp"
 #include "mapreduce/reducer_output.hpp"
@@ -98,14 +99,18 @@ class JobBase {
         !requires { &Derived::combiner; } || HasCombiner<Derived, Key, Value>,
         "the job's combiner must be `void combiner(KeyView key, Value& combined, ValueView value)`; "
         "with another signature it would never be called");
-    TypedJob<Derived, Key, Value> typed(static_cast<Derived&>(*this), options_.format);
+    TypedJob<Derived, Key, Value> typed(static_cast<Derived&>(*this), options_.format, input_context_);
     const EngineKind engine = options_.sequential ? EngineKind::sequential : kEngine;
     counters_.clear();
     run_job(typed, inputs_, options_, engine, counters_);
   }
 
-  // The first input.
+  // The first input given, as given. For the file the current line came from,
+  // see input_context().
   const std::string& input_path() const { return inputs_.front(); }
+  // During mapper: the file, line number and byte offset of the current line
+  // (see InputContext).
+  const InputContext& input_context() const { return input_context_; }
   const std::vector<std::string>& inputs() const { return inputs_; }
   const Options& options() const { return options_; }
 
@@ -126,6 +131,7 @@ class JobBase {
   std::vector<std::string> inputs_;
   Options options_;
   Counters counters_;
+  InputContext input_context_;
 };
 
 }  // namespace detail

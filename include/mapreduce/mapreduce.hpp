@@ -30,6 +30,7 @@
 #include "mapreduce/counters.hpp"
 #include "mapreduce/emitter.hpp"
 #include "mapreduce/error.hpp"
+#include "mapreduce/input_context.hpp"
 #include "mapreduce/job.hpp"
 #include "mapreduce/json_format.hpp"
 #include "mapreduce/options.hpp"

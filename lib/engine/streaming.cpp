@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <vector>
 
 #include "base/printable.hpp"
@@ -14,13 +15,17 @@
 namespace mapreduce::detail {
 
 void run_stream_map(ErasedJob& job, const InputSet& input, Counters& counters, Output& out) {
+  // Hadoop names the file a streaming task reads through standard input.
+  const char* hadoop_file = std::getenv("mapreduce_map_input_file");
+  if (hadoop_file == nullptr) hadoop_file = std::getenv("map_input_file");
+  const std::string_view path = hadoop_file != nullptr ? hadoop_file : "";
   MapOutput mapped(1);
   std::string text;
   std::string_view key;
   std::string_view value;
   for (std::size_t t = 0; t < input.tasks().size(); ++t) {
     mapped.clear();
-    run_map_task(job, input, t, mapped, counters);
+    run_map_task(job, input, t, mapped, counters, path);
     RecordReader reader(mapped.partition(0));
     while (reader.next(key, value)) {
       text.clear();

@@ -29,7 +29,10 @@ void count_reduce_output(Counters& counters, const ReduceOutput& out, std::uint6
 }  // namespace
 
 std::uint64_t run_map_task(ErasedJob& job, const InputSet& input, std::size_t task, MapOutput& out,
-                           Counters& counters) {
+                           Counters& counters, std::string_view path) {
+  ErasedJob::BlockOrigin origin;
+  origin.path = path.empty() ? std::string_view(input.path_of(task)) : path;
+  const std::string_view file_text = input.file_text(task);
   const std::uint64_t lines_before = out.line_count();
   const std::uint64_t emitted_before = out.emitted_count();
   const std::uint64_t records_before = out.record_count();
@@ -37,8 +40,16 @@ std::uint64_t run_map_task(ErasedJob& job, const InputSet& input, std::size_t ta
   job.begin_map_task();
   input.read(task, [&](std::string_view block) {
     const std::uint64_t lines_before_block = out.line_count() - lines_before;
+    if (file_text.empty()) {
+      // Decompressed: the task is the whole file, read from its start.
+      origin.offset = bytes;
+      origin.first_line = lines_before_block + 1;
+    } else {
+      origin.offset = static_cast<std::uint64_t>(block.data() - file_text.data());
+      origin.file_text = file_text.data();
+    }
     try {
-      job.map_lines(block, out);
+      job.map_lines(block, origin, out);
     } catch (const MapFailure& failure) {
       throw UserCodeError(
           "mapper failed on line " +

@@ -22,8 +22,10 @@ namespace mapreduce::detail {
 // this task's are counted. Returns the bytes of text read (decompressed).
 // Throws UserCodeError ("mapper failed on line 7 of PATH: MESSAGE"),
 // InputError (corrupt compressed data), ResourceError.
+// `path`, when given, is what the job's input context calls the file
+// (Hadoop Streaming's name for standard input).
 std::uint64_t run_map_task(ErasedJob& job, const InputSet& input, std::size_t task, MapOutput& out,
-                           Counters& counters);
+                           Counters& counters, std::string_view path = {});
 
 // One reduce task: the sections of one partition (a map task's records of
 // it), added in input order, then reduced into (key, output line) records in

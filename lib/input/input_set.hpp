@@ -46,6 +46,13 @@ class InputSet {
   std::uint64_t line_number(std::size_t t, std::string_view block, std::uint64_t lines_before_block,
                             const char* line_begin) const;
 
+  // The mapped text of the file task t reads, or "" when the task
+  // decompresses it (its text exists only block by block).
+  std::string_view file_text(std::size_t t) const {
+    const File& file = files_[tasks_[t].file];
+    return file.compression == Compression::none ? file.input->data() : std::string_view();
+  }
+
   // The path of the input that task t reads ("standard input" for "-").
   const std::string& path_of(std::size_t t) const { return files_[tasks_[t].file].input->path(); }
 

@@ -34,9 +34,19 @@ class MAPREDUCE_EXPORT ErasedJob {
   virtual void begin_reduce_task() = 0;
   virtual void end_reduce_task() = 0;
 
-  // Calls mapper on every line of `text` (whole lines) and stores the pairs in
-  // `out`. Throws MapFailure if mapper throws.
-  virtual void map_lines(std::string_view text, MapOutput& out) = 0;
+  // Where a block of text mapper reads comes from: its file, its offset in
+  // the file (decompressed), and the number of its first line, or 0 when it
+  // is to be counted from `file_text` (a plain file's mapped text).
+  struct BlockOrigin {
+    std::string_view path;
+    std::uint64_t offset = 0;
+    std::uint64_t first_line = 0;
+    const char* file_text = nullptr;
+  };
+
+  // Calls mapper on every line of `text` (whole lines, from `origin`) and
+  // stores the pairs in `out`. Throws MapFailure if mapper throws.
+  virtual void map_lines(std::string_view text, const BlockOrigin& origin, MapOutput& out) = 0;
 
   // Calls reducer on one key and all of its encoded values and stores the
   // formatted output lines (one, or any number for an emitting reducer) in

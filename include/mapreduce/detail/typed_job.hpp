@@ -15,6 +15,7 @@
 #include "mapreduce/detail/lines.hpp"
 #include "mapreduce/emitter.hpp"
 #include "mapreduce/error.hpp"
+#include "mapreduce/input_context.hpp"
 #include "mapreduce/options.hpp"
 #include "mapreduce/reducer_output.hpp"
 #include "mapreduce/stream_text.hpp"
@@ -37,7 +38,8 @@ concept EmittingReducer = requires(Job& job, const ViewOf<Key>& key, Values<Valu
 template <class Derived, class Key, class Value>
 class TypedJob final : public ErasedJob {
  public:
-  TypedJob(Derived& job, OutputFormat format) : job_(job), format_(format) {}
+  TypedJob(Derived& job, OutputFormat format, InputContext& context)
+      : job_(job), format_(format), context_(context) {}
 
   void setup() override { job_.setup(); }
   void cleanup() override { job_.cleanup(); }
@@ -57,12 +59,20 @@ class TypedJob final : public ErasedJob {
     calling_hook("reducer_cleanup()", [&] { job_.reducer_cleanup(); });
   }
 
-  void map_lines(std::string_view text, MapOutput& out) override {
+  void map_lines(std::string_view text, const BlockOrigin& origin, MapOutput& out) override {
     Emitter<Key, Value, Derived> emit(out, &job_, &map_combined_);
     const char* line_begin = text.data();
+    context_.path_ = origin.path;
+    context_.file_begin_ = origin.file_text;
+    context_.block_begin_ = text.data();
+    context_.block_offset_ = origin.offset;
+    context_.block_first_line_ = origin.first_line;
+    std::uint64_t line_in_block = 0;
     try {
       for_each_line(text, [&](std::string_view line, const char* begin) {
         line_begin = begin;
+        context_.line_begin_ = begin;
+        context_.line_in_block_ = line_in_block++;
         out.count_line();
         job_.mapper(line, emit);
       });
@@ -200,6 +210,7 @@ class TypedJob final : public ErasedJob {
 
   Derived& job_;
   OutputFormat format_;
+  InputContext& context_;
   // The combiner's tables, used only when the job has one: one value per key
   // of the current map task, and of the partition being reduced.
   CombineTable<Value> map_combined_;
