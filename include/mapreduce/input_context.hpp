@@ -6,8 +6,30 @@
 
 namespace mapreduce {
 namespace detail {
+
 template <class Derived, class Key, class Value>
 class TypedJob;
+
+// Where a block of text mapper reads comes from: its file, its offset in the
+// file (decompressed), and the number of its first line — given, or 0 when it
+// is to be counted from `file_text` (a plain file's mapped text). The one
+// place that numbers lines, for InputContext and for mapper's error messages.
+struct BlockOrigin {
+  std::string_view path;
+  std::uint64_t offset = 0;
+  std::uint64_t first_line = 0;
+  const char* file_text = nullptr;
+
+  // The number of the block's first line, the block starting at `block`.
+  std::uint64_t first_line_of(const char* block) const {
+    return first_line != 0 ? first_line : 1 + static_cast<std::uint64_t>(std::count(file_text, block, '\n'));
+  }
+  // The number of the line starting at `line_begin` inside the block.
+  std::uint64_t line_at(const char* block, const char* line_begin) const {
+    return first_line_of(block) + static_cast<std::uint64_t>(std::count(block, line_begin, '\n'));
+  }
+};
+
 }  // namespace detail
 
 // Where the line mapper is looking at came from: the input file (the real
@@ -17,28 +39,35 @@ class TypedJob;
 // input_context() during mapper; path() is valid in mapper_setup and
 // mapper_cleanup too. In --stream-map, path() is Hadoop's
 // mapreduce_map_input_file (or map_input_file) when that is set. The line
-// number of a plain file is counted on first use in each map task, so a job
-// that never asks pays nothing. Owned by the job; not thread-safe.
+// number of a plain file is counted on first use in each block of text, so a
+// job that never asks pays nothing. Owned by the job; not thread-safe.
 class InputContext {
  public:
-  std::string_view path() const { return path_; }
+  std::string_view path() const { return origin_.path; }
   std::uint64_t line() const {
-    if (block_first_line_ == 0) block_first_line_ = 1 + std::count(file_begin_, block_begin_, '\n');
+    if (block_first_line_ == 0) block_first_line_ = origin_.first_line_of(block_begin_);
     return block_first_line_ + line_in_block_;
   }
   std::uint64_t offset() const {
-    return block_offset_ + static_cast<std::uint64_t>(line_begin_ - block_begin_);
+    return origin_.offset + static_cast<std::uint64_t>(line_begin_ - block_begin_);
   }
 
  private:
   template <class Derived, class Key, class Value>
   friend class detail::TypedJob;
 
-  std::string_view path_;
-  const char* file_begin_ = nullptr;   // a plain file's text, to count lines in
-  const char* block_begin_ = nullptr;  // the text mapper's lines come from
+  // A new block of text from `origin`, starting at `block`.
+  void start_block(const detail::BlockOrigin& origin, const char* block) {
+    origin_ = origin;
+    block_begin_ = block;
+    line_begin_ = block;
+    block_first_line_ = 0;
+    line_in_block_ = 0;
+  }
+
+  detail::BlockOrigin origin_;
+  const char* block_begin_ = nullptr;
   const char* line_begin_ = nullptr;
-  std::uint64_t block_offset_ = 0;              // of block_begin_ in the file
   mutable std::uint64_t block_first_line_ = 0;  // 0 until counted
   std::uint64_t line_in_block_ = 0;
 };

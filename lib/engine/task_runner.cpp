@@ -30,7 +30,7 @@ void count_reduce_output(Counters& counters, const ReduceOutput& out, std::uint6
 
 std::uint64_t run_map_task(ErasedJob& job, const InputSet& input, std::size_t task, MapOutput& out,
                            Counters& counters, std::string_view path) {
-  ErasedJob::BlockOrigin origin;
+  BlockOrigin origin;
   origin.path = path.empty() ? std::string_view(input.path_of(task)) : path;
   const std::string_view file_text = input.file_text(task);
   const std::uint64_t lines_before = out.line_count();
@@ -51,10 +51,9 @@ std::uint64_t run_map_task(ErasedJob& job, const InputSet& input, std::size_t ta
     try {
       job.map_lines(block, origin, out);
     } catch (const MapFailure& failure) {
-      throw UserCodeError(
-          "mapper failed on line " +
-          std::to_string(input.line_number(task, block, lines_before_block, failure.line_begin)) + " of " +
-          input.path_of(task) + ": " + failure.what());
+      throw UserCodeError("mapper failed on line " +
+                          std::to_string(origin.line_at(block.data(), failure.line_begin)) + " of " +
+                          input.path_of(task) + ": " + failure.what());
     }
     bytes += block.size();
   });

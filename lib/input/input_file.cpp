@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <vector>
@@ -99,9 +98,7 @@ void InputFile::map_file() {
     // Files of /proc and /sys report a size of 0 and have content all the
     // same: read them to their end, as a pipe, and map what they held. A
     // truly empty file holds nothing either way.
-    fd_ = spool_to_memory(fd_.get(), "input " + path_);
-    spooled_ = true;
-    map_file();
+    map_spooled();
     return;
   }
   const auto size = static_cast<std::size_t>(status.st_size);
@@ -110,9 +107,7 @@ void InputFile::map_file() {
   if (address == MAP_FAILED && errno == ENODEV && !spooled_) {
     // A file system that cannot map its files (sysfs, whose files claim a
     // size of a page): read it like a pipe instead.
-    fd_ = spool_to_memory(fd_.get(), "input " + path_);
-    spooled_ = true;
-    map_file();
+    map_spooled();
     return;
   }
   if (address == MAP_FAILED) throw_errno<InputError>("cannot map input " + path_, errno);
@@ -121,6 +116,12 @@ void InputFile::map_file() {
   registered_ = true;
   // The mappers read it front to back; ask for aggressive read-ahead.
   ::madvise(address, size, MADV_SEQUENTIAL);
+}
+
+void InputFile::map_spooled() {
+  fd_ = spool_to_memory(fd_.get(), "input " + path_);
+  spooled_ = true;
+  map_file();
 }
 
 InputFile::~InputFile() {
@@ -153,10 +154,6 @@ void InputFile::release(std::string_view range) const {
   const auto begin = reinterpret_cast<std::uintptr_t>(range.data()) / page * page;
   const auto end = reinterpret_cast<std::uintptr_t>(range.data() + range.size());
   ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
-}
-
-std::size_t line_number_at(std::string_view text, const char* line_begin) {
-  return 1 + static_cast<std::size_t>(std::count(text.data(), line_begin, '\n'));
 }
 
 }  // namespace mapreduce::detail

@@ -46,6 +46,8 @@ class InputFile {
  private:
   InputFile(std::string path, UniqueFd fd);
   void map_file();
+  // Reads the file to its end into a memfd and maps that instead.
+  void map_spooled();
 
   std::string path_;
   UniqueFd fd_;  // only for standard input; a named file is found by its path
@@ -57,8 +59,5 @@ class InputFile {
   bool registered_ = false;  // with the SIGBUS handler
   bool spooled_ = false;     // read into a memfd: a file of unknown size, or a pipe
 };
-
-// The 1-based number of the line of `text` that starts at `line_begin`.
-std::size_t line_number_at(std::string_view text, const char* line_begin);
 
 }  // namespace mapreduce::detail

@@ -79,15 +79,6 @@ void InputSet::add_file(std::unique_ptr<InputFile> input) {
   files_.push_back(File{std::move(input), compression});
 }
 
-std::uint64_t InputSet::line_number(std::size_t t, std::string_view block, std::uint64_t lines_before_block,
-                                    const char* line_begin) const {
-  const File& file = files_[tasks_[t].file];
-  // A plain task's block points into its file, whose lines are numbered from
-  // its start; a decompressed block's lines follow the task's earlier blocks.
-  if (file.compression == Compression::none) return line_number_at(file.input->data(), line_begin);
-  return lines_before_block + line_number_at(block, line_begin);
-}
-
 void InputSet::read(std::size_t t, const std::function<void(std::string_view text)>& blocks) const {
   const MapTask& task = tasks_[t];
   const File& file = files_[task.file];

@@ -40,12 +40,6 @@ class InputSet {
   // (decompressed). Throws InputError for corrupt compressed data.
   void read(std::size_t t, const std::function<void(std::string_view text)>& blocks) const;
 
-  // The 1-based line number, within its input, of the line of task t that
-  // starts at `line_begin` inside `block` (a block read() passed), where
-  // `lines_before_block` lines of the task came in earlier blocks.
-  std::uint64_t line_number(std::size_t t, std::string_view block, std::uint64_t lines_before_block,
-                            const char* line_begin) const;
-
   // The mapped text of the file task t reads, or "" when the task
   // decompresses it (its text exists only block by block).
   std::string_view file_text(std::size_t t) const {

@@ -48,11 +48,17 @@ void IntermediateStore::commit_reduce_task(unsigned worker, std::size_t partitio
   control_.slot(worker).reduce_bytes = arena.size();
 }
 
-IntermediateStore::MapOutputs::MapOutputs(const IntermediateStore& store) : store_(&store) {
-  arenas_.reserve(store.map_arenas_.size());
-  for (unsigned w = 0; w < store.map_arenas_.size(); ++w)
-    arenas_.push_back(store.map_arenas_[w].map_prefix(store.control_.slot(w).map_bytes));
+std::vector<MappedRegion> IntermediateStore::map_committed(
+    const std::vector<SharedArena>& arenas, std::atomic<std::uint64_t> WorkerSlot::*committed) const {
+  std::vector<MappedRegion> regions;
+  regions.reserve(arenas.size());
+  for (unsigned w = 0; w < arenas.size(); ++w)
+    regions.push_back(arenas[w].map_prefix(control_.slot(w).*committed));
+  return regions;
 }
+
+IntermediateStore::MapOutputs::MapOutputs(const IntermediateStore& store)
+    : store_(&store), arenas_(store.map_committed(store.map_arenas_, &WorkerSlot::map_bytes)) {}
 
 std::string_view IntermediateStore::MapOutputs::section(std::size_t task, std::size_t partition) const {
   const std::uint64_t* bounds = store_->control_.partition_bounds(task);
@@ -64,11 +70,8 @@ std::string_view IntermediateStore::MapOutputs::counted(std::size_t task) const 
   return section(task, store_->partitions_);
 }
 
-IntermediateStore::ReduceOutputs::ReduceOutputs(const IntermediateStore& store) : store_(&store) {
-  arenas_.reserve(store.reduce_arenas_.size());
-  for (unsigned w = 0; w < store.reduce_arenas_.size(); ++w)
-    arenas_.push_back(store.reduce_arenas_[w].map_prefix(store.control_.slot(w).reduce_bytes));
-}
+IntermediateStore::ReduceOutputs::ReduceOutputs(const IntermediateStore& store)
+    : store_(&store), arenas_(store.map_committed(store.reduce_arenas_, &WorkerSlot::reduce_bytes)) {}
 
 std::string_view IntermediateStore::ReduceOutputs::records(std::size_t partition) const {
   const ReducedPartition& r = store_->control_.reduced(partition);

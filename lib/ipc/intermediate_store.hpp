@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -72,6 +73,10 @@ class IntermediateStore {
   ReduceOutputs reduce_outputs() const { return ReduceOutputs(*this); }
 
  private:
+  // Each arena's committed prefix (as `committed` in its slot says), mapped.
+  std::vector<MappedRegion> map_committed(const std::vector<SharedArena>& arenas,
+                                          std::atomic<std::uint64_t> WorkerSlot::*committed) const;
+
   ControlBlock& control_;
   std::size_t partitions_;
   std::vector<SharedArena> map_arenas_;

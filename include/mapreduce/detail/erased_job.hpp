@@ -11,6 +11,7 @@
 #include "mapreduce/counters.hpp"
 #include "mapreduce/detail/records.hpp"
 #include "mapreduce/export.hpp"
+#include "mapreduce/input_context.hpp"
 #include "mapreduce/options.hpp"
 
 namespace mapreduce::detail {
@@ -34,16 +35,6 @@ class MAPREDUCE_EXPORT ErasedJob {
   virtual void end_map_task(MapOutput& out) = 0;
   virtual void begin_reduce_task() = 0;
   virtual void end_reduce_task() = 0;
-
-  // Where a block of text mapper reads comes from: its file, its offset in
-  // the file (decompressed), and the number of its first line, or 0 when it
-  // is to be counted from `file_text` (a plain file's mapped text).
-  struct BlockOrigin {
-    std::string_view path;
-    std::uint64_t offset = 0;
-    std::uint64_t first_line = 0;
-    const char* file_text = nullptr;
-  };
 
   // Calls mapper on every line of `text` (whole lines, from `origin`) and
   // stores the pairs in `out`. Throws MapFailure if mapper throws.

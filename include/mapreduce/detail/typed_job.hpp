@@ -62,11 +62,7 @@ class TypedJob final : public ErasedJob {
   void map_lines(std::string_view text, const BlockOrigin& origin, MapOutput& out) override {
     Emitter<Key, Value, Derived> emit(out, &job_, &map_combined_);
     const char* line_begin = text.data();
-    context_.path_ = origin.path;
-    context_.file_begin_ = origin.file_text;
-    context_.block_begin_ = text.data();
-    context_.block_offset_ = origin.offset;
-    context_.block_first_line_ = origin.first_line;
+    context_.start_block(origin, text.data());
     std::uint64_t line_in_block = 0;
     try {
       for_each_line(text, [&](std::string_view line, const char* begin) {

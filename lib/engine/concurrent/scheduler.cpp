@@ -117,12 +117,11 @@ void Scheduler::recover(Phase phase, unsigned w, const std::string& what, pid_t 
   const std::optional<std::uint32_t> held = run_.control.holding_task(phase, run_.task_count(phase), w);
   slot.phase = Phase::idle;
   slot.task_started_ns = 0;
-  if (held && killed_for && *held != *killed_for) {
-    // Killed for overrunning a task it finished just before the kill landed:
-    // the task it had just claimed did nothing wrong. Free it uncharged.
-    run_.control.release_task(phase, *held);
-  }
-  if (!held || (killed_for && *held != *killed_for)) {
+  // Killed for overrunning a task it finished just before the kill landed:
+  // the task it had just claimed did nothing wrong, and is freed uncharged.
+  const bool innocent = held && killed_for && *held != *killed_for;
+  if (innocent) run_.control.release_task(phase, *held);
+  if (!held || innocent) {
     // A worker may also die between tasks; bound how often, or a worker
     // that cannot even start would be replaced for ever.
     if (++idle_deaths_ > run_.settings.max_attempts * run_.workers) {
