@@ -1,25 +1,40 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <string>
 #include <string_view>
 
 #include "mapreduce/codec.hpp"
 #include "mapreduce/detail/combine_table.hpp"
 #include "mapreduce/detail/hash.hpp"
+#include "mapreduce/detail/job_traits.hpp"
+#include "mapreduce/detail/line_format.hpp"
 #include "mapreduce/detail/records.hpp"
+#include "mapreduce/error.hpp"
+#include "mapreduce/options.hpp"
 
 namespace mapreduce {
 namespace detail {
 
-// A job has a combiner when it declares
-//   void combiner(KeyView key, Value& combined, ValueView value);
-// which combines `value` into the value kept for `key`.
-template <class Job, class Key, class Value>
-concept HasCombiner = requires(Job& job, const ViewOf<Key>& key, Value& combined,
-                               const ViewOf<Value>& value) {
-  job.combiner(key, combined, value);
-};
+// The partition of a key: the job's partition(), checked, when it declares
+// one and there is more than one partition; the hash of its encoding
+// otherwise. Throws UserCodeError for a partition out of range.
+template <class Job, class Key>
+std::size_t partition_of(Job* job, const MapOutput& out, std::string_view key_bytes, const ViewOf<Key>& key) {
+  if constexpr (HasPartitioner<Job, Key>) {
+    const std::size_t partitions = out.partition_count();
+    if (partitions == 1) return 0;
+    const std::size_t p = job->partition(key, partitions);
+    if (p >= partitions) {
+      throw UserCodeError("partition() returned " + std::to_string(p) + " for " + std::to_string(partitions) +
+                          " partitions; it must be less than the number it is given");
+    }
+    return p;
+  } else {
+    return out.partition_of(key_bytes);
+  }
+}
 
 }  // namespace detail
 
@@ -28,17 +43,25 @@ concept HasCombiner = requires(Job& job, const ViewOf<Key>& key, Value& combined
 // into the task's partition buffers (a std::string key is passed as a
 // std::string_view and copied once, into that buffer). When the job has a
 // combiner, emit instead combines the value into the one kept for its key in this
-// map task, and the task's output holds one pair per distinct key. Valid only
+// map task, and the task's output holds one pair per distinct key. In a
+// map-only job (no reducer) the pair is written as an output line. Valid only
 // during the mapper call that received it; not thread-safe.
 template <class Key, class Value, class Job = void>
 class Emitter {
  public:
-  explicit Emitter(detail::MapOutput& out, Job* job = nullptr, detail::CombineTable<Value>* table = nullptr)
-      : out_(&out), job_(job), table_(table) {}
+  explicit Emitter(detail::MapOutput& out, Job* job = nullptr, detail::CombineTable<Value>* table = nullptr,
+                   OutputFormat format = OutputFormat::tsv)
+      : out_(&out), job_(job), table_(table), format_(format) {}
 
   void operator()(const ViewOf<Key>& key, const ViewOf<Value>& value) {
     out_->count_emitted();
-    if constexpr (std::is_same_v<ViewOf<Key>, std::string_view>) {
+    if constexpr (detail::MapOnlyJob<Job, Key, Value>) {
+      // The output line, in input order: one partition, no key to order by.
+      large_.clear();
+      detail::append_output_line(large_, format_, key, value);
+      char* line = out_->add_key(0, std::string_view(), large_.size());
+      std::memcpy(line, large_.data(), large_.size());
+    } else if constexpr (std::is_same_v<ViewOf<Key>, std::string_view>) {
       add(key, key, value);
     } else {
       const std::size_t key_size = Codec<Key>::size(key);
@@ -60,13 +83,15 @@ class Emitter {
           key_bytes, detail::hash_bytes(key_bytes), [&] { return Value(value); },
           [&](Value& combined) { job_->combiner(key, combined, value); });
     } else {
-      Codec<Value>::encode(value, out_->add_key(key_bytes, Codec<Value>::size(value)));
+      const std::size_t p = detail::partition_of<Job, Key>(job_, *out_, key_bytes, key);
+      Codec<Value>::encode(value, out_->add_key(p, key_bytes, Codec<Value>::size(value)));
     }
   }
 
   detail::MapOutput* out_;
   [[maybe_unused]] Job* job_;
   [[maybe_unused]] detail::CombineTable<Value>* table_;
+  [[maybe_unused]] OutputFormat format_;
   char small_[64];
   std::string large_;
 };

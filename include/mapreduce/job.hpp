@@ -91,14 +91,26 @@ class JobBase {
         requires(Derived & d, std::string_view line, Emitter & emit) { d.mapper(line, emit); },
         "the job needs `void mapper(std::string_view line, Emitter& emit)`");
     static_assert(
-        requires(Derived & d, KeyView key, Values values) { d.reducer(key, values); } ||
+        !requires { &Derived::reducer; } || ReturningReducer<Derived, Key, Value> ||
             EmittingReducer<Derived, Key, Value>,
-        "the job needs `std::pair<K, V> reducer(KeyView key, Values values)` or "
-        "`void reducer(KeyView key, Values values, Out& out)`");
+        "the job's reducer must be `std::pair<K, V> reducer(KeyView key, Values values)` or "
+        "`void reducer(KeyView key, Values values, Out& out)`; with another signature it would never be "
+        "called");
     static_assert(
         !requires { &Derived::combiner; } || HasCombiner<Derived, Key, Value>,
         "the job's combiner must be `void combiner(KeyView key, Value& combined, ValueView value)`; "
         "with another signature it would never be called");
+    static_assert(!MapOnlyJob<Derived, Key, Value> || !HasCombiner<Derived, Key, Value>,
+                  "a map-only job (one without a reducer) cannot have a combiner: nothing would reduce "
+                  "what it combines");
+    static_assert(
+        !requires { &Derived::partition; } || HasPartitioner<Derived, Key>,
+        "the job's partitioner must be `std::size_t partition(KeyView key, std::size_t "
+        "partitions)`; with another signature it would never be called");
+    static_assert(
+        !requires { &Derived::value_less; } || HasValueLess<Derived, Value>,
+        "the job's value_less must be `bool value_less(ValueView a, ValueView b)`; with another "
+        "signature it would never be called");
     TypedJob<Derived, Key, Value> typed(static_cast<Derived&>(*this), options_.format, input_context_);
     const EngineKind engine = options_.sequential ? EngineKind::sequential : kEngine;
     counters_.clear();

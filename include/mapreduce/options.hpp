@@ -58,6 +58,14 @@ struct Options {
   // (the output is identical).
   bool sequential = false;
 
+  // The number of reduce partitions, and so of part files with output_dir,
+  // whatever the number of processes (Hadoop's -numReduceTasks). 0: one for
+  // the sequential engine, 4 per process for the concurrent one. At most
+  // kMaxReducers. A job's output file does not depend on it; which keys a
+  // part file holds is the job's partition() or the hash of the key. Not for
+  // a map-only job, whose part files are its map tasks.
+  unsigned reducers = 0;
+
   // MapReduceConcurrent only: how many times a map or reduce task may be run
   // when its worker dies (a signal, an early exit, the OOM killer, a task
   // timeout). Each retry runs on a fresh worker and never reuses what the
@@ -75,6 +83,7 @@ struct Options {
 
   static constexpr unsigned kMaxProcesses = 256;
   static constexpr unsigned kMaxAttempts = 100;
+  static constexpr unsigned kMaxReducers = 4096;
 };
 
 }  // namespace mapreduce

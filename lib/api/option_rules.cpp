@@ -28,6 +28,10 @@ void check_max_attempts(long max_attempts, Spelling spelling) {
   check_range(max_attempts, 1, Options::kMaxAttempts, spelled(spelling, "--max-attempts", "max_attempts"));
 }
 
+void check_reducers(long reducers, Spelling spelling) {
+  check_range(reducers, 1, Options::kMaxReducers, spelled(spelling, "--reducers", "reducers"));
+}
+
 void check_task_timeout(double seconds, Spelling spelling) {
   if (!(seconds >= 0)) {
     throw UsageError(std::string(spelled(spelling, "--task-timeout", "task_timeout")) +
@@ -38,6 +42,7 @@ void check_task_timeout(double seconds, Spelling spelling) {
 void check_options(const Options& options) {
   if (options.processes != 0) check_processes(options.processes, Spelling::options);
   check_max_attempts(options.max_attempts, Spelling::options);
+  if (options.reducers != 0) check_reducers(options.reducers, Spelling::options);
   check_task_timeout(options.task_timeout, Spelling::options);
   const int destinations =
       (options.output_stream != nullptr) + !options.output.empty() + !options.output_dir.empty();

@@ -15,11 +15,13 @@ enum class Spelling { command_line, options };
 void check_processes(long processes, Spelling spelling);
 // 1 to Options::kMaxAttempts.
 void check_max_attempts(long max_attempts, Spelling spelling);
+// 1 to Options::kMaxReducers.
+void check_reducers(long reducers, Spelling spelling);
 // 0 (no limit) or more seconds; not NaN.
 void check_task_timeout(double seconds, Spelling spelling);
 
-// Every rule for a whole Options: the three above (processes 0 meaning one
-// per CPU), at most one destination, and no output directory in the
+// Every rule for a whole Options: the ones above (processes and reducers 0
+// meaning the default), at most one destination, and no output directory in the
 // streaming modes.
 void check_options(const Options& options);
 

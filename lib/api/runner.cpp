@@ -63,6 +63,7 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   Options options;
   long processes = 0;
   long max_attempts = Options{}.max_attempts;
+  long reducers = 0;
   std::string format = "tsv";
   std::vector<std::string> inputs;
   po::options_description general("Options");
@@ -77,6 +78,9 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
       "processes,p", po::value<long>(&processes)->value_name("N"),
       "number of worker processes (default: the number of online CPUs)")(
       "sequential", "run in this process with the sequential engine (same output)")(
+      "reducers", po::value<long>(&reducers)->value_name("N"),
+      "number of reduce partitions, and of part files with --output-dir (default: 4 per process, 1 with "
+      "--sequential); the output file is the same for any N")(
       "max-attempts", po::value<long>(&max_attempts)->value_name("N"),
       "run a task at most N times when its worker dies (1 to 100; default: 4)")(
       "task-timeout", po::value<double>(&options.task_timeout)->value_name("SECONDS"),
@@ -139,6 +143,7 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   try {
     if (values.count("processes")) detail::check_processes(processes, detail::Spelling::command_line);
     detail::check_max_attempts(max_attempts, detail::Spelling::command_line);
+    if (values.count("reducers")) detail::check_reducers(reducers, detail::Spelling::command_line);
     detail::check_task_timeout(options.task_timeout, detail::Spelling::command_line);
   } catch (const UsageError& e) {
     return usage_error(e.what());
@@ -150,6 +155,7 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   }
   options.max_attempts = static_cast<unsigned>(max_attempts);
   options.processes = static_cast<unsigned>(processes);
+  options.reducers = static_cast<unsigned>(reducers);
   options.sequential = values.count("sequential") > 0;
   options.progress =
       values.count("progress") > 0 || (values.count("no-progress") == 0 && ::isatty(STDERR_FILENO));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <deque>
 #include <string_view>
 #include <vector>
 
@@ -14,29 +15,35 @@ namespace mapreduce::detail {
 // What an engine hands back once every reducer has succeeded: the reduced
 // partitions, each a run of (key, output line) records sorted by key, keys
 // disjoint across runs, and the memory that holds them. run_job then checks
-// the input, writes the runs and commits, the same for every engine.
+// the input, writes the runs and commits, the same for every engine. A
+// map-only job's runs are its map tasks' output lines instead, in input
+// order, and are written one after the other.
 struct ReducedRuns {
   std::vector<std::string_view> runs;
-  ReduceOutput local;                // the sequential engine's one partition
-  std::vector<MappedRegion> shared;  // the concurrent engine's reduce arenas
+  bool in_task_order = false;        // a map-only job's: concatenate, do not merge
+  std::deque<ReduceOutput> local;    // the sequential engine's partitions
+  std::deque<MapOutput> local_map;   // the sequential engine's map-only output
+  std::vector<MappedRegion> shared;  // the concurrent engine's arenas
 };
 
 // The two engines. Both run the map and reduce phases of a job whose setup()
 // has run and add what the tasks counted to `counters`. Their runs make the
 // same output, byte for byte.
 
-// Everything in this process: the map tasks one after the other, one
-// partition.
-ReducedRuns run_sequential(ErasedJob& job, const InputSet& input, Counters& counters, JobClock& clock);
-
-// How the concurrent engine runs: Options, checked.
+// How the engines run: Options, checked.
 struct EngineSettings {
+  unsigned reducers = 0;  // 0: the engine's default
   unsigned processes = 1;
   unsigned max_attempts = 4;
   double task_timeout = 0;
   bool retry_exceptions = false;
   bool show_progress = false;
 };
+
+// Everything in this process: the map tasks one after the other, then the
+// partitions (one unless settings.reducers says otherwise).
+ReducedRuns run_sequential(ErasedJob& job, const InputSet& input, const EngineSettings& settings,
+                           Counters& counters, JobClock& clock);
 
 // A pool of forked workers sharing the input and the intermediate data through
 // memory (see engine/concurrent/).

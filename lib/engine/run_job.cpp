@@ -34,6 +34,7 @@ void call_user_code(const char* what, F&& f) {
 // CPU, at most Options::kMaxProcesses.
 EngineSettings settings_of(const Options& options) {
   EngineSettings settings;
+  settings.reducers = options.reducers;
   const unsigned online = std::thread::hardware_concurrency();
   settings.processes = options.processes != 0 ? options.processes
                        : online == 0          ? 1
@@ -72,6 +73,12 @@ void print_counters(const Counters& counters) {
 void run_job(ErasedJob& job, const std::vector<std::string>& inputs, const Options& options, EngineKind kind,
              Counters& counters) {
   check_options(options);
+  if (job.map_only() && options.reducers != 0) {
+    throw UsageError("a map-only job has no reduce partitions: its part files are its map tasks");
+  }
+  if (job.map_only() && options.mode == RunMode::stream_reduce) {
+    throw UsageError("a map-only job has no reducer to run as a Hadoop Streaming reducer");
+  }
   const bool streaming = options.mode != RunMode::job;
   const EngineSettings settings = settings_of(options);
   const InputSet input(inputs);
@@ -85,7 +92,7 @@ void run_job(ErasedJob& job, const std::vector<std::string>& inputs, const Optio
     } else if (options.mode == RunMode::stream_reduce) {
       run_stream_reduce(job, input, counters, out);
     } else if (kind == EngineKind::sequential) {
-      reduced = run_sequential(job, input, counters, clock);
+      reduced = run_sequential(job, input, settings, counters, clock);
     } else {
       reduced = run_concurrent(job, input, settings, counters, clock);
     }
@@ -96,7 +103,11 @@ void run_job(ErasedJob& job, const std::vector<std::string>& inputs, const Optio
   // streaming wrote as it went, but nothing is committed yet.
   input.check_unchanged();
   clock.start_phase("output", 0);
-  out.write_partitions(reduced.runs);
+  if (reduced.in_task_order) {
+    out.write_in_order(reduced.runs);
+  } else {
+    out.write_partitions(reduced.runs);
+  }
   out.commit();
   clock.finish();
   call_user_code("cleanup()", [&] { job.cleanup(); });

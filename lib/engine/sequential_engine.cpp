@@ -4,29 +4,56 @@
 #include "engine/task_runner.hpp"
 
 namespace mapreduce::detail {
+namespace {
 
-ReducedRuns run_sequential(ErasedJob& job, const InputSet& input, Counters& counters, JobClock& clock) {
-  // The concurrent engine's map tasks, run one after the other into one
-  // partition, so that a combiner combines exactly the same values. With a
-  // combiner each task's output is combined as soon as it is made and its
+// A map-only job: each map task's output lines are a run, in input order.
+ReducedRuns map_only(ErasedJob& job, const InputSet& input, Counters& counters, JobClock& clock) {
+  ReducedRuns reduced;
+  reduced.in_task_order = true;
+  clock.start_phase("map", input.stored_bytes());
+  for (std::size_t t = 0; t < input.tasks().size(); ++t) {
+    MapOutput& mapped = reduced.local_map.emplace_back(1);
+    run_map_task(job, input, t, mapped, counters);
+    reduced.runs.push_back(mapped.partition(0));
+    clock.advance(input.tasks()[t].bytes.size());
+  }
+  return reduced;
+}
+
+}  // namespace
+
+ReducedRuns run_sequential(ErasedJob& job, const InputSet& input, const EngineSettings& settings,
+                           Counters& counters, JobClock& clock) {
+  if (job.map_only()) return map_only(job, input, counters, clock);
+  // The concurrent engine's map tasks, run one after the other, so that a
+  // combiner combines exactly the same values. With a combiner and one
+  // partition each task's output is combined as soon as it is made and its
   // buffer reused, so memory holds one value per distinct key rather than
-  // every task's output.
-  ReduceTask reduce(job);
-  std::deque<MapOutput> kept;  // without a combiner: every task's pairs until reduce
+  // every task's output; otherwise every task's pairs are kept until reduce.
+  const std::size_t partitions = settings.reducers == 0 ? 1 : settings.reducers;
+  ReduceTask first(job);
+  const bool combine_as_mapped = first.combines() && partitions == 1;
+  std::deque<MapOutput> kept;
   MapOutput scratch(1);
   clock.start_phase("map", input.stored_bytes());
   for (std::size_t t = 0; t < input.tasks().size(); ++t) {
-    MapOutput& mapped = reduce.combines() ? scratch : kept.emplace_back(1);
+    MapOutput& mapped = combine_as_mapped ? scratch : kept.emplace_back(partitions);
     mapped.clear();
     run_map_task(job, input, t, mapped, counters);
-    reduce.add(mapped.partition(0));
+    if (combine_as_mapped) first.add(mapped.partition(0));
     clock.advance(input.tasks()[t].bytes.size());
   }
-  clock.start_phase("reduce", 1);
+  clock.start_phase("reduce", partitions);
   ReducedRuns reduced;
-  reduce.finish(reduced.local, counters);
-  clock.advance(1);
-  reduced.runs.push_back(reduced.local.bytes());
+  for (std::size_t p = 0; p < partitions; ++p) {
+    ReduceTask later(job);
+    ReduceTask& task = p == 0 ? first : later;
+    for (const MapOutput& mapped : kept) task.add(mapped.partition(p));
+    ReduceOutput& out = reduced.local.emplace_back();
+    task.finish(out, counters);
+    reduced.runs.push_back(out.bytes());
+    clock.advance(1);
+  }
   return reduced;
 }
 

@@ -28,6 +28,10 @@ void run_stream_map(ErasedJob& job, const InputSet& input, Counters& counters, O
     run_map_task(job, input, t, mapped, counters, path);
     RecordReader reader(mapped.partition(0));
     while (reader.next(key, value)) {
+      if (job.map_only()) {
+        out.write(value);  // a map-only job's records are its output lines
+        continue;
+      }
       text.clear();
       job.append_stream_text(key, value, text);
       out.write(text);

@@ -46,6 +46,9 @@ class IntermediateStore {
    public:
     std::string_view section(std::size_t task, std::size_t partition) const;
     std::string_view counted(std::size_t task) const;
+    // The mappings, for a caller that keeps views of section() past this
+    // object.
+    std::vector<MappedRegion> release() { return std::move(arenas_); }
 
    private:
     friend class IntermediateStore;

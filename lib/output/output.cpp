@@ -192,19 +192,8 @@ void Output::open_part(std::size_t p) {
 }
 
 void Output::write_partitions(std::span<const std::string_view> partitions) {
-  std::string_view key;
-  std::string_view line;
   if (directory_) {
-    for (std::size_t p = 0; p < partitions.size(); ++p) {
-      open_part(p);
-      RecordReader reader(partitions[p]);
-      while (reader.next(key, line)) write(line);
-      flush();
-      if (::close(file_.release()) != 0) {
-        throw_errno<ResourceError>("cannot write output " + path_ + "/" + part_file_name(p), errno);
-      }
-      fd_ = -1;
-    }
+    write_part_files(partitions);
     return;
   }
   struct Head {
@@ -229,6 +218,33 @@ void Output::write_partitions(std::span<const std::string_view> partitions) {
     write(head.line);
     if (readers[head.run].next(head.key, head.line)) heads.push(head);
   }
+}
+
+void Output::write_in_order(std::span<const std::string_view> runs) {
+  if (directory_) {
+    write_part_files(runs);
+    return;
+  }
+  for (std::string_view run : runs) write_lines(run);
+}
+
+void Output::write_part_files(std::span<const std::string_view> runs) {
+  for (std::size_t p = 0; p < runs.size(); ++p) {
+    open_part(p);
+    write_lines(runs[p]);
+    flush();
+    if (::close(file_.release()) != 0) {
+      throw_errno<ResourceError>("cannot write output " + path_ + "/" + part_file_name(p), errno);
+    }
+    fd_ = -1;
+  }
+}
+
+void Output::write_lines(std::string_view records) {
+  std::string_view key;
+  std::string_view line;
+  RecordReader reader(records);
+  while (reader.next(key, line)) write(line);
 }
 
 void Output::write(std::string_view bytes) {

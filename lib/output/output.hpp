@@ -34,6 +34,11 @@ class Output {
   // Called once.
   void write_partitions(std::span<const std::string_view> partitions);
 
+  // Writes the output lines of (empty key, line) records from runs in the
+  // given order (a map-only job's map tasks): one after the other, or, for a
+  // directory, run r into part file r. Called once.
+  void write_in_order(std::span<const std::string_view> runs);
+
   // Writes raw bytes (the streaming modes' output). Not for a directory.
   void write(std::string_view bytes);
 
@@ -43,6 +48,8 @@ class Output {
 
  private:
   void flush();
+  void write_part_files(std::span<const std::string_view> runs);
+  void write_lines(std::string_view records);
   void open_part(std::size_t p);
   void remove_temporary();
   bool link_into_place(int fd);  // false when a file of the final name exists

@@ -51,6 +51,11 @@ class MAPREDUCE_EXPORT ErasedJob {
   // reduce_combined, instead of grouping the values itself.
   virtual bool has_combiner() const = 0;
 
+  // Whether the job is map-only (it has no reducer): its map output
+  // records are (empty key, output line), in input order, and there is no
+  // reduce phase.
+  virtual bool map_only() const = 0;
+
   // Combines (key, value) records into one value per key with the combiner.
   // Throws ReduceFailure if the combiner throws.
   virtual void combine_records(std::string_view records) = 0;

@@ -55,14 +55,16 @@ class MapOutput {
  public:
   explicit MapOutput(std::size_t partitions) : partitions_(partitions == 0 ? 1 : partitions) {}
 
+  std::size_t partition_count() const { return partitions_.size(); }
+  // The default partition of an encoded key: by its hash.
   std::size_t partition_of(std::string_view key) const {
     return partitions_.size() == 1 ? 0 : hash_bytes(key) % partitions_.size();
   }
 
-  // Room for a record with an encoded key and a value of value_size bytes; the
-  // value's bytes go at the returned pointer.
-  char* add_key(std::string_view key, std::size_t value_size) {
-    char* out = append_record(partitions_[partition_of(key)], key.size(), value_size);
+  // Room in `partition` for a record with an encoded key and a value of
+  // value_size bytes; the value's bytes go at the returned pointer.
+  char* add_key(std::size_t partition, std::string_view key, std::size_t value_size) {
+    char* out = append_record(partitions_[partition], key.size(), value_size);
     if (!key.empty()) std::memcpy(out, key.data(), key.size());
     ++records_;
     return out + key.size();

@@ -11,6 +11,7 @@
 #include "mapreduce/codec.hpp"
 #include "mapreduce/detail/combine_table.hpp"
 #include "mapreduce/detail/erased_job.hpp"
+#include "mapreduce/detail/job_traits.hpp"
 #include "mapreduce/detail/line_format.hpp"
 #include "mapreduce/detail/lines.hpp"
 #include "mapreduce/emitter.hpp"
@@ -23,14 +24,6 @@
 #include "mapreduce/values.hpp"
 
 namespace mapreduce::detail {
-
-// A job's reducer has the emitting form when it declares
-//   void reducer(KeyView key, Values values, ReducerOutput& out);
-template <class Job, class Key, class Value>
-concept EmittingReducer = requires(Job& job, const ViewOf<Key>& key, Values<Value> values,
-                                   ReducerOutput& out) {
-  job.reducer(key, values, out);
-};
 
 // Adapts a user's job class to the engine: the typed code lives here, inlined
 // into the user's program (mapper and reducer are called directly, without a
@@ -48,7 +41,7 @@ class TypedJob final : public ErasedJob {
     calling_hook("mapper_setup()", [&] { job_.mapper_setup(); });
   }
   void end_map_task(MapOutput& out) override {
-    Emitter<Key, Value, Derived> emit(out, &job_, &map_combined_);
+    Emitter<Key, Value, Derived> emit(out, &job_, &map_combined_, format_);
     calling_hook("mapper_cleanup()", [&] { job_.mapper_cleanup(emit); });
     flush_map_combined(out);
   }
@@ -60,7 +53,7 @@ class TypedJob final : public ErasedJob {
   }
 
   void map_lines(std::string_view text, const BlockOrigin& origin, MapOutput& out) override {
-    Emitter<Key, Value, Derived> emit(out, &job_, &map_combined_);
+    Emitter<Key, Value, Derived> emit(out, &job_, &map_combined_, format_);
     const char* line_begin = text.data();
     context_.start_block(origin, text.data());
     std::uint64_t line_in_block = 0;
@@ -85,6 +78,7 @@ class TypedJob final : public ErasedJob {
   }
 
   bool has_combiner() const override { return HasCombiner<Derived, Key, Value>; }
+  bool map_only() const override { return MapOnlyJob<Derived, Key, Value>; }
 
   void combine_records(std::string_view records) override {
     if constexpr (HasCombiner<Derived, Key, Value>) {
@@ -134,22 +128,25 @@ class TypedJob final : public ErasedJob {
 
   void reduce_key(std::string_view key_bytes, std::span<const std::string_view> values,
                   ReduceOutput& out) override {
-    const ViewOf<Key> key = Codec<Key>::decode(key_bytes);
-    out.count_key();
-    try {
-      if constexpr (EmittingReducer<Derived, Key, Value>) {
-        ReducerOutput emit(out, key_bytes, format_);
-        job_.reducer(key, Values<Value>(values), emit);
-      } else {
-        auto&& [out_key, out_value] = job_.reducer(key, Values<Value>(values));
-        line_.clear();
-        append_output_line(line_, format_, out_key, out_value);
-        out.add(key_bytes, line_);
+    if constexpr (!MapOnlyJob<Derived, Key, Value>) {
+      const ViewOf<Key> key = Codec<Key>::decode(key_bytes);
+      out.count_key();
+      try {
+        const Values<Value> ordered(sorted_if_asked(values));
+        if constexpr (EmittingReducer<Derived, Key, Value>) {
+          ReducerOutput emit(out, key_bytes, format_);
+          job_.reducer(key, ordered, emit);
+        } else {
+          auto&& [out_key, out_value] = job_.reducer(key, ordered);
+          line_.clear();
+          append_output_line(line_, format_, out_key, out_value);
+          out.add(key_bytes, line_);
+        }
+      } catch (const ResourceError&) {
+        throw;
+      } catch (...) {
+        throw ReduceFailure(key_text(key), current_exception_message());
       }
-    } catch (const ResourceError&) {
-      throw;
-    } catch (...) {
-      throw ReduceFailure(key_text(key), current_exception_message());
     }
   }
 
@@ -174,13 +171,36 @@ class TypedJob final : public ErasedJob {
     if constexpr (HasCombiner<Derived, Key, Value>) {
       try {
         for (const auto& [key, value] : map_combined_.entries()) {
-          Codec<Value>::encode(value, out.add_key(key, Codec<Value>::size(value)));
+          const std::size_t p = partition_of<Derived, Key>(&job_, out, key, Codec<Key>::decode(key));
+          Codec<Value>::encode(value, out.add_key(p, key, Codec<Value>::size(value)));
         }
       } catch (const std::length_error& e) {
         map_combined_.clear();
         throw UserCodeError(std::string("the combiner made a value too large to store: ") + e.what());
+      } catch (...) {
+        map_combined_.clear();
+        throw;
       }
       map_combined_.clear();
+    }
+  }
+
+  // A key's values as reducer is to see them: sorted (stably, so equal
+  // values keep their input order) when the job asks for it.
+  std::span<const std::string_view> sorted_if_asked(std::span<const std::string_view> values) {
+    if constexpr (SortsValues<Derived, Value>) {
+      sorted_values_.assign(values.begin(), values.end());
+      if constexpr (HasValueLess<Derived, Value>) {
+        std::stable_sort(sorted_values_.begin(), sorted_values_.end(),
+                         [&](std::string_view a, std::string_view b) {
+                           return job_.value_less(Codec<Value>::decode(a), Codec<Value>::decode(b));
+                         });
+      } else {
+        std::stable_sort(sorted_values_.begin(), sorted_values_.end());
+      }
+      return sorted_values_;
+    } else {
+      return values;
     }
   }
 
@@ -212,6 +232,7 @@ class TypedJob final : public ErasedJob {
   CombineTable<Value> map_combined_;
   CombineTable<Value> reduce_combined_;
   std::string line_;
+  std::vector<std::string_view> sorted_values_;
 };
 
 }  // namespace mapreduce::detail

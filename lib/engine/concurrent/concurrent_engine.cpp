@@ -58,8 +58,15 @@ void require_single_thread() {
 // tasks counted and hands on the reduced partitions.
 ReducedRuns collect(const ConcurrentRun& run, Counters& counters) {
   {
-    const IntermediateStore::MapOutputs map_outputs = run.store.map_outputs();
+    IntermediateStore::MapOutputs map_outputs = run.store.map_outputs();
     for (std::size_t t = 0; t < run.map_tasks; ++t) counters.add_serialized(map_outputs.counted(t));
+    if (run.map_only) {
+      ReducedRuns lines;
+      lines.in_task_order = true;
+      for (std::size_t t = 0; t < run.map_tasks; ++t) lines.runs.push_back(map_outputs.section(t, 0));
+      lines.shared = map_outputs.release();
+      return lines;
+    }
   }
   IntermediateStore::ReduceOutputs reduce_outputs = run.store.reduce_outputs();
   ReducedRuns reduced;
@@ -86,8 +93,10 @@ ReducedRuns run_concurrent(ErasedJob& job, const InputSet& input, const EngineSe
   Scheduler scheduler(run, pool, counters, clock);
   clock.start_phase("map", input.stored_bytes());
   scheduler.run_phase(Phase::map);
-  clock.start_phase("reduce", run.partitions);
-  scheduler.run_phase(Phase::reduce);
+  if (!run.map_only) {
+    clock.start_phase("reduce", run.partitions);
+    scheduler.run_phase(Phase::reduce);
+  }
   pool.shut_down();
   return collect(run, counters);
 }

@@ -20,8 +20,9 @@ namespace mapreduce::detail {
 // control block and the intermediate store, which live in shared memory, and
 // through the pool's one-byte commands and replies.
 struct ConcurrentRun {
-  // Partitions per process: enough for one heavy partition not to leave the
-  // other workers idle, few enough that the output merge stays cheap.
+  // Partitions per process, unless the job fixes their number: enough for
+  // one heavy partition not to leave the other workers idle, few enough that
+  // the output merge stays cheap.
   static constexpr unsigned kPartitionsPerProcess = 4;
   static constexpr char kCommandMap = 'M';
   static constexpr char kCommandReduce = 'R';
@@ -34,7 +35,10 @@ struct ConcurrentRun {
         settings(settings),
         workers(settings.processes),
         map_tasks(input.tasks().size()),
-        partitions(std::size_t(workers) * kPartitionsPerProcess),
+        map_only(job.map_only()),
+        partitions(map_only                 ? 1
+                   : settings.reducers != 0 ? settings.reducers
+                                            : std::size_t(workers) * kPartitionsPerProcess),
         control(workers, map_tasks, partitions),
         store(control, workers, partitions),
         fault(FaultPoint::from_environment()) {}
@@ -57,6 +61,9 @@ struct ConcurrentRun {
   const EngineSettings settings;
   const unsigned workers;
   const std::size_t map_tasks;
+  // A map-only job has no reduce phase; its map tasks' one partition holds
+  // their output lines.
+  const bool map_only;
   const std::size_t partitions;
   ControlBlock control;
   IntermediateStore store;
