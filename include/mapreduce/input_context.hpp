@@ -7,7 +7,7 @@
 namespace mapreduce {
 namespace detail {
 
-template <class Derived, class Key, class Value>
+template <class Derived, class Key, class Value, class Input>
 class TypedJob;
 
 // Where a block of text mapper reads comes from: its file, its offset in the
@@ -53,7 +53,7 @@ class InputContext {
   }
 
  private:
-  template <class Derived, class Key, class Value>
+  template <class Derived, class Key, class Value, class Input>
   friend class detail::TypedJob;
 
   // A new block of text from `origin`, starting at `block`.

@@ -17,6 +17,7 @@
 #include "mapreduce/json_format.hpp"
 #include "mapreduce/options.hpp"
 #include "mapreduce/reducer_output.hpp"
+#include "mapreduce/step_input.hpp"
 #include "mapreduce/stream_text.hpp"
 #include "mapreduce/text_format.hpp"
 #include "mapreduce/values.hpp"
@@ -26,7 +27,7 @@ namespace detail {
 
 // What MapReduce and MapReduceConcurrent share: everything but the engine
 // they run by default.
-template <class Derived, class Key, class Value, EngineKind kEngine>
+template <class Derived, class Key, class Value, EngineKind kEngine, class Input>
 class JobBase {
   static_assert(Encodable<Key>, "the key type needs a mapreduce::Codec specialization");
   static_assert(Encodable<Value>, "the value type needs a mapreduce::Codec specialization");
@@ -34,6 +35,8 @@ class JobBase {
  public:
   using key_type = Key;
   using value_type = Value;
+  // What mapper reads: Lines, or a previous pipeline step's Pairs<K, V>.
+  using input_type = Input;
   // What mapper receives to emit pairs with.
   using Emitter = mapreduce::Emitter<Key, Value, Derived>;
   // What reducer receives: all values of one key.
@@ -84,12 +87,66 @@ class JobBase {
   // Runs the job: setup, mapper on every line, reducer on every distinct key,
   // output in ascending key order, cleanup. Throws a mapreduce::Error; nothing
   // is written to the output after a failure.
-  void run() {
+  void run() { run_as_step(StepPlan{}); }
+
+  // How run_steps (pipeline.hpp) runs the job as one step of several; not
+  // for other callers.
+  void run_as_step(const StepPlan& plan) {
+    check_declarations();
+    if constexpr (!std::is_same_v<Input, Lines>) {
+      if (plan.inputs == nullptr) {
+        throw UsageError(
+            "this job reads the records of a previous pipeline step (mapreduce::Pairs); run it with "
+            "mapreduce::run_steps after the step that writes them");
+      }
+    }
+    Options options = options_;
+    if (plan.records != nullptr) {
+      // Its output is the next step's input, not the user's destination.
+      options.output.clear();
+      options.output_dir.clear();
+      options.output_stream = plan.records;
+      options.format = kStepRecords;
+    }
+    TypedJob<Derived, Key, Value, Input> typed(static_cast<Derived&>(*this), options.format, input_context_);
+    const EngineKind engine = options.sequential ? EngineKind::sequential : kEngine;
+    counters_.clear();
+    run_job(typed, plan.inputs != nullptr ? *plan.inputs : inputs_, options, engine, counters_, plan.label);
+  }
+
+  // The first input given, as given. For the file the current line came from,
+  // see input_context().
+  const std::string& input_path() const { return inputs_.front(); }
+  // During mapper: the file, line number and byte offset of the current line
+  // (see InputContext).
+  const InputContext& input_context() const { return input_context_; }
+  const std::vector<std::string>& inputs() const { return inputs_; }
+  const Options& options() const { return options_; }
+
+  // After run(): every counter, the user's and the engine's (group
+  // "mapreduce"), summed over the successful task attempts of every process.
+  // run() starts from none; a counter never counted is absent (get() gives 0).
+  const Counters& counters() const { return counters_; }
+
+ protected:
+  ~JobBase() = default;
+
+ private:
+  // What the job class declares, checked with a message naming the mistake.
+  static void check_declarations() {
     static_assert(std::is_base_of_v<JobBase, Derived>,
                   "the first template argument must be the class that derives from it");
-    static_assert(
-        requires(Derived & d, std::string_view line, Emitter & emit) { d.mapper(line, emit); },
-        "the job needs `void mapper(std::string_view line, Emitter& emit)`");
+    if constexpr (std::is_same_v<Input, Lines>) {
+      static_assert(
+          requires(Derived & d, std::string_view line, Emitter & emit) { d.mapper(line, emit); },
+          "the job needs `void mapper(std::string_view line, Emitter& emit)`");
+    } else {
+      static_assert(
+          requires(Derived & d, ViewOf<typename Input::key_type> key,
+                   ViewOf<typename Input::value_type> value, Emitter & emit) { d.mapper(key, value, emit); },
+          "a job that reads mapreduce::Pairs<K, V> needs `void mapper(ViewOf<K> key, ViewOf<V> value, "
+          "Emitter& emit)`");
+    }
     static_assert(
         !requires { &Derived::reducer; } || ReturningReducer<Derived, Key, Value> ||
             EmittingReducer<Derived, Key, Value>,
@@ -111,29 +168,9 @@ class JobBase {
         !requires { &Derived::value_less; } || HasValueLess<Derived, Value>,
         "the job's value_less must be `bool value_less(ValueView a, ValueView b)`; with another "
         "signature it would never be called");
-    TypedJob<Derived, Key, Value> typed(static_cast<Derived&>(*this), options_.format, input_context_);
-    const EngineKind engine = options_.sequential ? EngineKind::sequential : kEngine;
-    counters_.clear();
-    run_job(typed, inputs_, options_, engine, counters_);
   }
 
-  // The first input given, as given. For the file the current line came from,
-  // see input_context().
-  const std::string& input_path() const { return inputs_.front(); }
-  // During mapper: the file, line number and byte offset of the current line
-  // (see InputContext).
-  const InputContext& input_context() const { return input_context_; }
-  const std::vector<std::string>& inputs() const { return inputs_; }
-  const Options& options() const { return options_; }
-
-  // After run(): every counter, the user's and the engine's (group
-  // "mapreduce"), summed over the successful task attempts of every process.
-  // run() starts from none; a counter never counted is absent (get() gives 0).
-  const Counters& counters() const { return counters_; }
-
  protected:
-  ~JobBase() = default;
-
   // For setup, mapper, combiner, reducer and cleanup:
   //   counter("quality", "malformed lines") += 1;
   // The reference stays valid for the whole run.
@@ -159,9 +196,9 @@ class JobBase {
 //
 // reducer may return other types than the intermediate ones; its result is
 // printed as `key<TAB>value`. A job object runs on one thread.
-template <class Derived, class Key, class Value>
-class MapReduce : public detail::JobBase<Derived, Key, Value, detail::EngineKind::sequential> {
-  using Base = detail::JobBase<Derived, Key, Value, detail::EngineKind::sequential>;
+template <class Derived, class Key, class Value, class Input = Lines>
+class MapReduce : public detail::JobBase<Derived, Key, Value, detail::EngineKind::sequential, Input> {
+  using Base = detail::JobBase<Derived, Key, Value, detail::EngineKind::sequential, Input>;
 
  public:
   explicit MapReduce(std::string input_path, Options options = {})
@@ -175,9 +212,10 @@ class MapReduce : public detail::JobBase<Derived, Key, Value, detail::EngineKind
 // byte for byte. setup() runs in this process before the workers are forked,
 // cleanup() after they are gone; state that mapper or reducer change in a
 // worker is not seen by this process.
-template <class Derived, class Key, class Value>
-class MapReduceConcurrent : public detail::JobBase<Derived, Key, Value, detail::EngineKind::concurrent> {
-  using Base = detail::JobBase<Derived, Key, Value, detail::EngineKind::concurrent>;
+template <class Derived, class Key, class Value, class Input = Lines>
+class MapReduceConcurrent
+    : public detail::JobBase<Derived, Key, Value, detail::EngineKind::concurrent, Input> {
+  using Base = detail::JobBase<Derived, Key, Value, detail::EngineKind::concurrent, Input>;
 
  public:
   explicit MapReduceConcurrent(std::string input_path, Options options = {})

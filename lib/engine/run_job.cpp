@@ -55,8 +55,8 @@ std::int64_t peak_rss_kb() {
   return self.ru_maxrss > children.ru_maxrss ? self.ru_maxrss : children.ru_maxrss;
 }
 
-void print_counters(const Counters& counters) {
-  std::string text = "counters:\n";
+void print_counters(const Counters& counters, const char* step_label) {
+  std::string text = step_label != nullptr ? std::string("counters of ") + step_label + ":\n" : "counters:\n";
   std::string_view group;
   for (const auto& [name, value] : counters.entries()) {
     if (name.first != group) {
@@ -68,11 +68,54 @@ void print_counters(const Counters& counters) {
   write_to_standard_error(text);
 }
 
+// The error being handled, thrown again as the same type with its message
+// prefixed: "step 2 of 3: ...".
+[[noreturn]] void rethrow_prefixed(const std::string& prefix) {
+  try {
+    throw;
+  } catch (const OutputClosed&) {
+    throw;
+  } catch (const UsageError& e) {
+    throw UsageError(prefix + e.what());
+  } catch (const InputError& e) {
+    throw InputError(prefix + e.what());
+  } catch (const UserCodeError& e) {
+    throw UserCodeError(prefix + e.what());
+  } catch (const WorkerError& e) {
+    throw WorkerError(prefix + e.what());
+  } catch (const ResourceError& e) {
+    throw ResourceError(prefix + e.what());
+  } catch (const Error& e) {
+    throw Error(prefix + e.what());
+  }
+}
+
+void run_job_named(ErasedJob& job, const std::vector<std::string>& inputs, const Options& options,
+                   EngineKind kind, Counters& counters, const char* step_label);
+
 }  // namespace
 
 void run_job(ErasedJob& job, const std::vector<std::string>& inputs, const Options& options, EngineKind kind,
-             Counters& counters) {
+             Counters& counters, const char* step_label) {
+  if (step_label == nullptr) {
+    run_job_named(job, inputs, options, kind, counters, nullptr);
+    return;
+  }
+  try {
+    run_job_named(job, inputs, options, kind, counters, step_label);
+  } catch (const Error&) {
+    rethrow_prefixed(std::string(step_label) + ": ");
+  }
+}
+
+namespace {
+
+void run_job_named(ErasedJob& job, const std::vector<std::string>& inputs, const Options& options,
+                   EngineKind kind, Counters& counters, const char* step_label) {
   check_options(options);
+  if (step_label != nullptr && options.mode != RunMode::job) {
+    throw UsageError("a pipeline runs as a whole, not as one side of Hadoop Streaming");
+  }
   if (job.map_only() && options.reducers != 0) {
     throw UsageError("a map-only job has no reduce partitions: its part files are its map tasks");
   }
@@ -115,7 +158,9 @@ void run_job(ErasedJob& job, const std::vector<std::string>& inputs, const Optio
   counters(kEngineCounters, "map tasks") = static_cast<std::int64_t>(input.tasks().size());
   counters(kEngineCounters, "peak rss kb") = peak_rss_kb();
   if (streaming) report_counters_to_hadoop(counters);
-  if (options.stats) print_counters(counters);
+  if (options.stats) print_counters(counters, step_label);
 }
+
+}  // namespace
 
 }  // namespace mapreduce::detail

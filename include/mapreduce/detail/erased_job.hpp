@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -96,11 +97,23 @@ MAPREDUCE_EXPORT std::string current_exception_message();
 
 enum class EngineKind { sequential, concurrent };
 
+// How a job runs as one step of a pipeline (run_steps): all null for a job
+// on its own.
+struct StepPlan {
+  // "step 2 of 3", which names the step in its errors and counters.
+  const char* label = nullptr;
+  // The previous step's output, instead of the job's own inputs.
+  const std::vector<std::string>* inputs = nullptr;
+  // Where the step's output records go, for the next step.
+  std::ostream* records = nullptr;
+};
+
 // Runs a job from setup to cleanup, on the concatenation of `inputs` (files,
 // directories, "-" for standard input). `counters` starts empty; user code
 // counts into it, and the engine adds what the workers counted and its own
-// counters. Throws mapreduce::Error.
+// counters. A pipeline step's `step_label` ("step 2 of 3") starts its error
+// messages and names its counters. Throws mapreduce::Error.
 MAPREDUCE_EXPORT void run_job(ErasedJob& job, const std::vector<std::string>& inputs, const Options& options,
-                              EngineKind kind, Counters& counters);
+                              EngineKind kind, Counters& counters, const char* step_label = nullptr);
 
 }  // namespace mapreduce::detail

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <utility>
 
+#include "mapreduce/detail/step_records.hpp"
 #include "mapreduce/json_format.hpp"
 #include "mapreduce/options.hpp"
 #include "mapreduce/text_format.hpp"
@@ -38,11 +39,19 @@ inline std::string output_format_names() {
   return names;
 }
 
+// Not a format a user chooses: the records a pipeline step writes for the
+// next one (step_records.hpp).
+inline constexpr auto kStepRecords = static_cast<OutputFormat>(-1);
+
 // Appends the output line of (key, value), newline included, to `line`:
 //   tsv:   KEY<TAB>VALUE               (TextFormat)
 //   jsonl: {"key": KEY, "value": VALUE} (JsonFormat)
 template <class K, class V>
 void append_output_line(std::string& line, OutputFormat format, const K& key, const V& value) {
+  if (format == kStepRecords) {
+    append_step_record(line, key, value);
+    return;
+  }
   switch (format) {
     case OutputFormat::jsonl:
       line += "{\"key\": ";

@@ -19,6 +19,7 @@
 #include "mapreduce/input_context.hpp"
 #include "mapreduce/options.hpp"
 #include "mapreduce/reducer_output.hpp"
+#include "mapreduce/step_input.hpp"
 #include "mapreduce/stream_text.hpp"
 #include "mapreduce/text_format.hpp"
 #include "mapreduce/values.hpp"
@@ -28,7 +29,7 @@ namespace mapreduce::detail {
 // Adapts a user's job class to the engine: the typed code lives here, inlined
 // into the user's program (mapper and reducer are called directly, without a
 // virtual call per record), the engine sees bytes.
-template <class Derived, class Key, class Value>
+template <class Derived, class Key, class Value, class Input = Lines>
 class TypedJob final : public ErasedJob {
  public:
   TypedJob(Derived& job, OutputFormat format, InputContext& context)
@@ -63,7 +64,7 @@ class TypedJob final : public ErasedJob {
         context_.line_begin_ = begin;
         context_.line_in_block_ = line_in_block++;
         out.count_line();
-        job_.mapper(line, emit);
+        map_one(line, emit);
       });
     } catch (const ResourceError&) {
       // The engine's own buffers ran out of memory under emit(): not the
@@ -185,6 +186,26 @@ class TypedJob final : public ErasedJob {
     }
   }
 
+  // mapper on one line: the line itself, or the previous pipeline step's
+  // record that it frames.
+  void map_one(std::string_view line, Emitter<Key, Value, Derived>& emit) {
+    if constexpr (std::is_same_v<Input, Lines>) {
+      job_.mapper(line, emit);
+    } else {
+      using InKey = typename Input::key_type;
+      using InValue = typename Input::value_type;
+      std::string_view key;
+      std::string_view value;
+      if (!parse_step_record(line, step_record_, key, value) || !may_decode_as<InKey>(key) ||
+          !may_decode_as<InValue>(value)) {
+        throw UsageError(
+            "the previous step's record does not decode as this step's mapreduce::Pairs<K, V>: the types "
+            "the previous step writes and those this step reads must agree");
+      }
+      job_.mapper(Codec<InKey>::decode(key), Codec<InValue>::decode(value), emit);
+    }
+  }
+
   // A key's values as reducer is to see them: sorted (stably, so equal
   // values keep their input order) when the job asks for it.
   std::span<const std::string_view> sorted_if_asked(std::span<const std::string_view> values) {
@@ -233,6 +254,7 @@ class TypedJob final : public ErasedJob {
   CombineTable<Value> reduce_combined_;
   std::string line_;
   std::vector<std::string_view> sorted_values_;
+  std::string step_record_;  // a pipeline step's input record, unescaped
 };
 
 }  // namespace mapreduce::detail

@@ -1,0 +1,129 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "mapreduce/codec.hpp"
+#include "mapreduce/error.hpp"
+
+namespace mapreduce::detail {
+
+// How a pipeline step's output records reach the next step: each (key,
+// value) pair in its Codec encoding, framed as one line,
+//   ESCAPED-KEY-BYTES <TAB> ESCAPED-VALUE-BYTES <NEWLINE>
+// where '\\', '\n', '\r' and '\t' are written as "\\\\", "\\n", "\\r" and
+// "\\t". Lines, so that the next step's map tasks are cut as any input's
+// are; escaped bytes, so that a record is its encoding, never a text form.
+
+inline void append_escaped(std::string& line, std::string_view bytes) {
+  for (char c : bytes) {
+    switch (c) {
+      case '\\':
+        line += "\\\\";
+        break;
+      case '\n':
+        line += "\\n";
+        break;
+      case '\r':
+        line += "\\r";
+        break;
+      case '\t':
+        line += "\\t";
+        break;
+      default:
+        line += c;
+    }
+  }
+}
+
+// The type a written key or value travels as: its own, but strings of any
+// kind (literals, std::string, views) as std::string.
+template <class T>
+using StepType = std::conditional_t<std::is_convertible_v<const T&, std::string_view>, std::string,
+                                    std::remove_cvref_t<T>>;
+
+template <class T>
+void append_step_field(std::string& line, const T& v) {
+  using Type = StepType<T>;
+  std::string bytes;
+  if constexpr (std::is_same_v<Type, std::string>) {
+    append_escaped(line, std::string_view(v));
+  } else {
+    bytes.resize(Codec<Type>::size(v));
+    Codec<Type>::encode(v, bytes.data());
+    append_escaped(line, bytes);
+  }
+}
+
+// Appends the step record of (key, value), newline included. Throws
+// UsageError when a type has no Codec (what the next step could not read).
+template <class K, class V>
+void append_step_record(std::string& line, const K& key, const V& value) {
+  if constexpr (Encodable<StepType<K>> && Encodable<StepType<V>>) {
+    append_step_field(line, key);
+    line += '\t';
+    append_step_field(line, value);
+    line += '\n';
+  } else {
+    throw UsageError(
+        "a pipeline step that feeds another must write keys and values that have a mapreduce::Codec");
+  }
+}
+
+// Splits a step record line (without its newline) into the encoded key and
+// value, unescaped into `scratch`, which the views point into. False when the
+// line is not a step record.
+inline bool parse_step_record(std::string_view line, std::string& scratch, std::string_view& key,
+                              std::string_view& value) {
+  scratch.clear();
+  std::size_t key_size = std::string_view::npos;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (c == '\t') {
+      if (key_size != std::string_view::npos) return false;
+      key_size = scratch.size();
+    } else if (c != '\\') {
+      scratch += c;
+    } else if (++i == line.size()) {
+      return false;
+    } else {
+      switch (line[i]) {
+        case '\\':
+          scratch += '\\';
+          break;
+        case 'n':
+          scratch += '\n';
+          break;
+        case 'r':
+          scratch += '\r';
+          break;
+        case 't':
+          scratch += '\t';
+          break;
+        default:
+          return false;
+      }
+    }
+  }
+  if (key_size == std::string_view::npos) return false;
+  key = std::string_view(scratch).substr(0, key_size);
+  value = std::string_view(scratch).substr(key_size);
+  return true;
+}
+
+// Whether `bytes` can be the encoding of a T: the size of a fixed-size
+// encoding (numbers, trivially copyable types), anything for the others. A
+// guard against a step reading another type than the previous one wrote.
+template <class T>
+bool may_decode_as(std::string_view bytes) {
+  if constexpr (std::is_same_v<ViewOf<T>, T> && std::is_trivially_copyable_v<T> &&
+                std::is_default_constructible_v<T>) {
+    return bytes.size() == Codec<T>::size(T{});
+  } else {
+    return true;
+  }
+}
+
+}  // namespace mapreduce::detail
