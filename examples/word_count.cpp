@@ -5,27 +5,13 @@
 //
 //   word_count [-o OUT] [-p N | --sequential] FILE
 
-#include <array>
 #include <cstdint>
 #include <string_view>
 #include <utility>
 
 #include <mapreduce/mapreduce.hpp>
 
-namespace {
-
-constexpr std::array<bool, 256> kWordByte = [] {
-  std::array<bool, 256> table{};
-  for (int c = 0; c < 256; ++c) {
-    table[c] =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '\'';
-  }
-  return table;
-}();
-
-bool is_word_byte(char c) { return kWordByte[static_cast<unsigned char>(c)]; }
-
-}  // namespace
+#include "words.hpp"
 
 class WordCount final : public mapreduce::MapReduceConcurrent<WordCount, std::string, std::int64_t> {
  public:
@@ -33,13 +19,7 @@ class WordCount final : public mapreduce::MapReduceConcurrent<WordCount, std::st
 
   // Python: for word in WORD_RE.findall(line): yield word, 1
   void mapper(std::string_view line, Emitter& emit) {
-    std::size_t i = 0;
-    while (i < line.size()) {
-      while (i < line.size() && !is_word_byte(line[i])) ++i;
-      const std::size_t start = i;
-      while (i < line.size() && is_word_byte(line[i])) ++i;
-      if (i > start) emit(line.substr(start, i - start), 1);
-    }
+    examples::for_each_word(line, [&](std::string_view word) { emit(word, 1); });
   }
 
   // Adds up the counts of a word within a map task, so that each task passes

@@ -1,0 +1,79 @@
+// top_words: the N most frequent words of the inputs (word_count's rule), as
+// `word<TAB>count`, by count descending, ties by word in byte order. A
+// two-step pipeline: step 1 counts the words (with a combiner); step 2 reads
+// its (word, count) records, typed, keys them by the negated count so that
+// ascending keys are descending counts, gets each count's words sorted, and
+// in its one reduce partition writes the first N.
+//
+//   top_words [-n N] [-p N | --sequential] [-o OUT] INPUT...
+
+#include <charconv>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <mapreduce/mapreduce.hpp>
+
+#include "words.hpp"
+
+class CountWords final : public mapreduce::MapReduceConcurrent<CountWords, std::string, std::int64_t> {
+ public:
+  using MapReduceConcurrent::MapReduceConcurrent;
+  void mapper(std::string_view line, Emitter& emit) {
+    examples::for_each_word(line, [&](std::string_view word) { emit(word, 1); });
+  }
+  void combiner(std::string_view, std::int64_t& total, std::int64_t count) { total += count; }
+  std::pair<std::string_view, std::int64_t> reducer(std::string_view word, Values counts) {
+    std::int64_t total = 0;
+    for (std::int64_t count : counts) total += count;
+    return {word, total};
+  }
+};
+
+class FirstWords final : public mapreduce::MapReduceConcurrent<FirstWords, std::int64_t, std::string,
+                                                                mapreduce::Pairs<std::string, std::int64_t>> {
+ public:
+  FirstWords(std::int64_t n, std::vector<std::string> inputs, mapreduce::Options options)
+      : MapReduceConcurrent(std::move(inputs), one_partition(std::move(options))), n_(n) {}
+
+  static constexpr bool sort_values = true;  // a count's words in byte order
+
+  void mapper(std::string_view word, std::int64_t count, Emitter& emit) { emit(-count, word); }
+
+  void reducer(std::int64_t negated_count, Values words, Out& out) {
+    for (std::string_view word : words) {
+      if (written_ == n_) return;
+      out(word, -negated_count);
+      ++written_;
+    }
+  }
+
+ private:
+  // The first N of the whole ranking are the first N records of one
+  // partition reduced in key order.
+  static mapreduce::Options one_partition(mapreduce::Options options) {
+    options.reducers = 1;
+    return options;
+  }
+
+  std::int64_t n_;
+  std::int64_t written_ = 0;
+};
+
+int main(int argc, char** argv) {
+  mapreduce::Runner runner(argc > 0 ? argv[0] : "top_words",
+                           "Prints the N most frequent words of the INPUTs, by count descending, ties by word.");
+  std::string n_text = "10";
+  runner.add_option("count,n", "N", "how many words to print (default: 10)", n_text);
+  return runner.run(argc, argv, [&](const std::vector<std::string>& inputs, const mapreduce::Options& options) {
+    std::int64_t n = -1;
+    const auto [end, error] = std::from_chars(n_text.data(), n_text.data() + n_text.size(), n);
+    if (error != std::errc() || end != n_text.data() + n_text.size() || n < 0) {
+      throw mapreduce::UsageError("--count (-n) must be a number of words (0 or more), not '" + n_text + "'");
+    }
+    CountWords count(inputs, options);
+    FirstWords first(n, inputs, options);
+    mapreduce::run_steps(count, first);
+  });
+}
