@@ -218,6 +218,65 @@ BOOST_AUTO_TEST_CASE(structs_reject_text_that_is_not_their_bytes) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(pairs_and_tuples_are_json_arrays) {
+  using Pair = std::pair<std::string, std::int64_t>;
+  BOOST_TEST(round_trip<Pair>({"word", -3}) == "[\"word\", -3]");
+  BOOST_TEST(round_trip<Pair>({"a\tb\n\"\\", 0}) == "[\"a\\tb\\n\\\"\\\\\", 0]");
+  // Bytes that are not UTF-8, and NUL, as \u00XX; UTF-8 as it is.
+  BOOST_TEST(round_trip<Pair>({std::string("\0\xff\xc3\xa9", 4), 1}) == "[\"\\u0000\\u00ff\xc3\xa9\", 1]");
+  using Nested = std::tuple<bool, double, std::pair<float, std::string>, mapreduce::Nothing, Point>;
+  BOOST_TEST(round_trip<Nested>({true, 0.5, {-2.5f, ""}, {}, Point{1, -1}}) ==
+             "[true, 0.5, [-2.5, \"\"], null, \"01000000ffffffff\"]");
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  using Doubles = std::tuple<double, double, double>;
+  BOOST_TEST(round_trip<Doubles>({kInf, -kInf, std::numeric_limits<double>::quiet_NaN()}) ==
+             "[Infinity, -Infinity, NaN]");
+  BOOST_TEST(round_trip<std::tuple<>>({}) == "[]");
+  // Python's json.dumps spacing, and none, read alike.
+  std::string bytes;
+  BOOST_TEST(StreamText<Pair>::parse("[\"word\",-3]", bytes));
+  BOOST_TEST(bytes == encoded<Pair>({"word", -3}));
+}
+
+BOOST_AUTO_TEST_CASE(random_pairs_and_tuples_read_back) {
+  using Key = std::tuple<std::string, std::int64_t, double, std::pair<std::string, std::int32_t>>;
+  std::mt19937_64 random(8);
+  auto random_string = [&] {
+    std::string s(random() % 6, '\0');
+    for (char& c : s) c = static_cast<char>(random());
+    return s;
+  };
+  for (int i = 0; i < 5000; ++i) {
+    const std::string a = random_string();
+    const std::string b = random_string();
+    double d;
+    const std::uint64_t bits = random();
+    std::memcpy(&d, &bits, sizeof d);
+    if (std::isnan(d)) continue;
+    round_trip<Key>({a, static_cast<std::int64_t>(random()), d, {b, static_cast<std::int32_t>(random())}});
+  }
+}
+
+BOOST_AUTO_TEST_CASE(pairs_and_tuples_reject_other_text) {
+  using Pair = std::pair<std::string, std::int64_t>;
+  for (const char* text :
+       {"", "[]", "[\"a\"]", "[\"a\", 1, 2]", "[\"a\" 1]", "[\"a\", 1", "\"a\", 1]", "[\"a\", 1] ",
+        " [\"a\", 1]", "[\"a\", 1]x", "[a, 1]", "[\"a\", \"1\"]", "[\"a\", 1.5]", "[\"a\\x\", 1]",
+        "[\"a\\u0100\", 1]", "[\"a\tb\", 1]", "[\"a, 1]", "[\"a\", ]"}) {
+    std::string bytes = "kept";
+    BOOST_TEST(!StreamText<Pair>::parse(text, bytes), "text: " << text);
+    BOOST_TEST(bytes == "kept", "text: " << text);
+  }
+  BOOST_TEST(!parses<std::tuple<mapreduce::Nothing>>("[0]"));
+  BOOST_TEST(!parses<std::tuple<Point>>("[\"0100\"]"));
+}
+
+BOOST_AUTO_TEST_CASE(nothing_is_empty_text) {
+  BOOST_TEST(round_trip<mapreduce::Nothing>({}) == "");
+  BOOST_TEST(!parses<mapreduce::Nothing>("x"));
+  BOOST_TEST(!parses<mapreduce::Nothing>("null"));
+}
+
 namespace {
 
 // A job whose intermediate keys are strings with every awkward byte and
@@ -264,6 +323,38 @@ struct PointSums final : mapreduce::MapReduceConcurrent<PointSums, Point, std::i
     std::int64_t total = 0;
     for (std::int64_t v : values) total += v;
     return {std::to_string(p.x) + "," + std::to_string(p.y), total};
+  }
+};
+
+// Pair keys with awkward strings (spelled as in Sums) and Nothing values:
+// reducer prints the key's number, the string escaped, and how many lines had
+// the key.
+struct PairLines final
+    : mapreduce::MapReduceConcurrent<PairLines, std::pair<std::int64_t, std::string>, mapreduce::Nothing> {
+  using MapReduceConcurrent::MapReduceConcurrent;
+  void mapper(std::string_view line, Emitter& emit) {
+    const auto space = line.find(' ');
+    std::string word;
+    for (std::size_t i = space + 1; i < line.size(); ++i) {
+      if (line[i] == '^' && i + 1 < line.size()) {
+        const char c = line[++i];
+        word += c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : c == '0' ? '\0' : '\\';
+      } else {
+        word += line[i];
+      }
+    }
+    emit({std::stoll(std::string(line.substr(0, space))), word}, mapreduce::Nothing{});
+  }
+  std::pair<std::string, std::size_t> reducer(std::pair<std::int64_t, std::string_view> key, Values values) {
+    std::string shown = std::to_string(key.first) + ":";
+    for (char c : key.second) {
+      shown += c == '\t'   ? "<t>"
+               : c == '\n' ? "<n>"
+               : c == '\r' ? "<r>"
+               : c == '\0' ? "<0>"
+                           : std::string(1, c);
+    }
+    return {shown, values.size()};
   }
 };
 
@@ -316,6 +407,22 @@ BOOST_FIXTURE_TEST_CASE(map_side_sorted_then_reduce_side_is_the_job, Fixture) {
   std::string numbers;
   for (int i = 0; i < 5000; ++i) numbers += std::to_string(int(random() % 100000)) + "\n";
   check_streaming_equals_the_job<PointSums>(*this, numbers);
+}
+
+BOOST_FIXTURE_TEST_CASE(pair_keys_and_nothing_values_through_streaming_are_the_job, Fixture) {
+  std::string text;
+  const char* words[] = {"a",     "a^tb",  "a^nb", "^r",       "^b^t",    "^0",
+                         "a^0^0", "\"q\"", "",     "\xff\x80", "\xc3\xa9"};
+  std::mt19937_64 random(9);
+  for (int i = 0; i < 3000; ++i) {
+    text +=
+        std::to_string(static_cast<int>(random() % 7) - 3) + " " + words[random() % std::size(words)] + "\n";
+  }
+  check_streaming_equals_the_job<PairLines>(*this, text);
+  // The map side's lines: a JSON array, a tab, and the empty text of Nothing.
+  const std::string mapped =
+      run_mode<PairLines>(write("one.txt", "-1 a^tb\n"), mapreduce::RunMode::stream_map);
+  BOOST_TEST(mapped == "[-1, \"a\\tb\"]\t\n");
 }
 
 BOOST_FIXTURE_TEST_CASE(map_side_combines_each_map_task, Fixture) {

@@ -224,3 +224,19 @@ BOOST_AUTO_TEST_CASE(other_types_through_operator_or_specialization) {
   BOOST_TEST(text(Special{7}) == "special:7");
   BOOST_TEST(text(Both{5}) == "formatted 5");
 }
+
+BOOST_AUTO_TEST_CASE(pairs_and_tuples_are_tab_separated_columns) {
+  BOOST_TEST(text(std::pair<std::string_view, int>{"word", -3}) == "word\t-3");
+  BOOST_TEST(text(std::pair<std::string, double>{"", 0.5}) == "\t0.5");
+  // Nested pairs and tuples are more columns; each element in its own form.
+  BOOST_TEST(text(std::tuple<bool, std::pair<char, long>, std::string>{true, {'c', 7}, "a b"}) ==
+             "true\tc\t7\ta b");
+  BOOST_TEST(text(std::tuple<>{}) == "");
+  BOOST_TEST(text(std::tuple<std::string>{"alone"}) == "alone");
+  BOOST_TEST(text(std::tuple<Streamed, int>{{1, 2}, 3}) == "1/2\t3");
+}
+
+BOOST_AUTO_TEST_CASE(nothing_is_no_text) {
+  BOOST_TEST(text(mapreduce::Nothing{}) == "");
+  BOOST_TEST(text(std::pair<int, mapreduce::Nothing>{4, {}}) == "4\t");
+}

@@ -9,6 +9,9 @@
 #include <string_view>
 #include <type_traits>
 
+#include "mapreduce/detail/pair_or_tuple.hpp"
+#include "mapreduce/nothing.hpp"
+
 namespace mapreduce {
 
 // Codec<T> turns a key or value into bytes and back. The engines carry every
@@ -18,9 +21,16 @@ namespace mapreduce {
 //   - keys are reduced and output in ascending byte order of their encodings.
 // The built-in codecs are order-preserving: strings encode as their bytes,
 // integers and floating-point numbers as big-endian bytes adjusted so that byte
-// order is numeric order. Trivially copyable structs encode as their object
-// representation (grouping works; the order is that of the raw bytes, so give
-// such a key type its own Codec when order matters).
+// order is numeric order, std::pair and std::tuple element by element in
+// lexicographic order (composite_codec.hpp), and Nothing as no bytes at all.
+//
+// Trivially copyable structs (and enums, arrays) encode as their object
+// representation. Equal structs group as one key, but keys sort by those raw
+// bytes, not by their fields: on a little-endian machine (x86-64, AArch64) an integer field
+// is stored low byte first, so {256} sorts before {1}, and a negative number
+// after every positive one. For field-wise order use a std::tuple key (such
+// as std::tuple<std::int32_t, std::int32_t> for a point), or give the struct
+// a Codec of its own.
 //
 // A specialization provides:
 //   using view_type = ...;                        // what mapper emits and
@@ -30,6 +40,9 @@ namespace mapreduce {
 //   static std::size_t size(const view_type& v);  // encoded size in bytes
 //   static void encode(const view_type& v, char* out);  // writes size(v) bytes
 //   static view_type decode(std::string_view bytes);    // inverse of encode
+// and, optionally, when every encoding has the same size N:
+//   static constexpr std::size_t kFixedSize = N;
+// which lets a pair or tuple store the element as it is instead of escaped.
 // decode may return a view into `bytes`; the bytes outlive the reducer call.
 template <class T, class Enable = void>
 struct Codec;
@@ -72,6 +85,7 @@ struct Codec<T, std::enable_if_t<std::is_integral_v<T>>> {
   using view_type = T;
   using Bits = detail::UnsignedOfSize<sizeof(T)>;
   static constexpr Bits kFlip = std::is_signed_v<T> ? Bits(Bits(1) << (8 * sizeof(T) - 1)) : 0;
+  static constexpr std::size_t kFixedSize = sizeof(T);
   static constexpr std::size_t size(T) { return sizeof(T); }
   static void encode(T v, char* out) {
     Bits bits = detail::to_big_endian<Bits>(Bits(static_cast<Bits>(v) ^ kFlip));
@@ -92,6 +106,7 @@ struct Codec<T, std::enable_if_t<std::is_floating_point_v<T> && (sizeof(T) == 4 
   using view_type = T;
   using Bits = detail::UnsignedOfSize<sizeof(T)>;
   static constexpr Bits kSign = Bits(Bits(1) << (8 * sizeof(T) - 1));
+  static constexpr std::size_t kFixedSize = sizeof(T);
   static constexpr std::size_t size(T) { return sizeof(T); }
   static void encode(T v, char* out) {
     if (v == T(0)) v = T(0);
@@ -110,11 +125,14 @@ struct Codec<T, std::enable_if_t<std::is_floating_point_v<T> && (sizeof(T) == 4 
 };
 
 // Any other trivially copyable type (structs, arrays of bytes, enums): its
-// object representation. Padding bytes take part in comparison, so such keys
-// should have none, or be value-initialized before they are filled in.
+// object representation, ordered as raw bytes (see above). Padding bytes take
+// part in comparison, so such keys should have none, or be value-initialized
+// before they are filled in. Not pairs and tuples, which have their own.
 template <class T>
-struct Codec<T, std::enable_if_t<std::is_trivially_copyable_v<T> && !std::is_arithmetic_v<T>>> {
+struct Codec<T, std::enable_if_t<std::is_trivially_copyable_v<T> && !std::is_arithmetic_v<T> &&
+                                 !detail::kIsPairOrTuple<T>>> {
   using view_type = T;
+  static constexpr std::size_t kFixedSize = sizeof(T);
   static constexpr std::size_t size(const T&) { return sizeof(T); }
   static void encode(const T& v, char* out) { std::memcpy(out, &v, sizeof(T)); }
   static T decode(std::string_view bytes) {
@@ -122,6 +140,16 @@ struct Codec<T, std::enable_if_t<std::is_trivially_copyable_v<T> && !std::is_ari
     std::memcpy(&v, bytes.data(), sizeof(T));
     return v;
   }
+};
+
+// Nothing (nothing.hpp): no bytes.
+template <>
+struct Codec<Nothing> {
+  using view_type = Nothing;
+  static constexpr std::size_t kFixedSize = 0;
+  static constexpr std::size_t size(Nothing) { return 0; }
+  static void encode(Nothing, char*) {}
+  static Nothing decode(std::string_view) { return {}; }
 };
 
 // What a type is emitted and received as.
@@ -137,3 +165,6 @@ concept Encodable = requires(const ViewOf<T>& v, char* out, std::string_view byt
 };
 
 }  // namespace mapreduce
+
+// The codecs of std::pair and std::tuple, always visible with Codec.
+#include "mapreduce/composite_codec.hpp"

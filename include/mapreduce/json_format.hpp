@@ -3,9 +3,12 @@
 #include <cmath>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 
 #include "mapreduce/detail/escape.hpp"
+#include "mapreduce/detail/pair_or_tuple.hpp"
+#include "mapreduce/nothing.hpp"
 #include "mapreduce/text_format.hpp"
 
 namespace mapreduce {
@@ -16,7 +19,9 @@ namespace mapreduce {
 //   code point of the same number (\u0080 ... \u00ff), control characters as
 //   escapes; integers: JSON numbers; bool: true or false; float and double:
 //   the shortest round-trip number, or null for NaN and infinities (which JSON
-//   cannot hold); anything else: a JSON string of its TextFormat text.
+//   cannot hold); std::pair and std::tuple: a JSON array of their elements
+//   (["word", 3]); Nothing: null; anything else: a JSON string of its
+//   TextFormat text.
 // Specialize it for your own types like TextFormat.
 template <class T, class Enable = void>
 struct JsonFormat {
@@ -109,6 +114,27 @@ struct JsonFormat<
     }
     // A finite number's JSON is its text form.
     TextFormat<T>::append(out, v);
+  }
+};
+
+template <>
+struct JsonFormat<Nothing> {
+  static void append(std::string& out, Nothing) { out += "null"; }
+};
+
+template <class T>
+struct JsonFormat<T, std::enable_if_t<detail::kIsPairOrTuple<T>>> {
+  static void append(std::string& out, const T& v) {
+    out += '[';
+    std::apply(
+        [&out](const auto&... e) {
+          bool first = true;
+          ((out += first ? "" : ", ", first = false,
+            JsonFormat<std::remove_cvref_t<decltype(e)>>::append(out, e)),
+           ...);
+        },
+        v);
+    out += ']';
   }
 };
 

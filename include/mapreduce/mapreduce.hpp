@@ -27,12 +27,14 @@
 //   int main(int argc, char** argv) { return mapreduce::run_main<WordCount>(argc, argv, "Counts words."); }
 
 #include "mapreduce/codec.hpp"
+#include "mapreduce/composite_codec.hpp"
 #include "mapreduce/counters.hpp"
 #include "mapreduce/emitter.hpp"
 #include "mapreduce/error.hpp"
 #include "mapreduce/input_context.hpp"
 #include "mapreduce/job.hpp"
 #include "mapreduce/json_format.hpp"
+#include "mapreduce/nothing.hpp"
 #include "mapreduce/options.hpp"
 #include "mapreduce/pipeline.hpp"
 #include "mapreduce/reducer_output.hpp"

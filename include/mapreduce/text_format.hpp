@@ -6,7 +6,12 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
+#include <utility>
+
+#include "mapreduce/detail/pair_or_tuple.hpp"
+#include "mapreduce/nothing.hpp"
 
 namespace mapreduce {
 
@@ -15,6 +20,9 @@ namespace mapreduce {
 //   integers: decimal; bool: "true" or "false"; char: the character;
 //   float and double: the shortest text that reads back to the same value
 //   (std::to_chars), e.g. 0.1, 8.5, 1e+20, inf, nan;
+//   std::pair and std::tuple: their elements' text, separated by tabs (a
+//   pair key in tsv output is two columns);
+//   Nothing: no text (and a tsv record whose value is Nothing has no tab);
 //   anything else: its operator<<.
 // Specialize it for your own types:
 //   template <> struct mapreduce::TextFormat<Point> {
@@ -51,6 +59,25 @@ struct TextFormat<
     char buffer[64];
     auto result = std::to_chars(buffer, buffer + sizeof buffer, v);
     out.append(buffer, result.ptr);
+  }
+};
+
+template <>
+struct TextFormat<Nothing> {
+  static void append(std::string&, Nothing) {}
+};
+
+template <class T>
+struct TextFormat<T, std::enable_if_t<detail::kIsPairOrTuple<T>>> {
+  static void append(std::string& out, const T& v) {
+    std::apply(
+        [&out](const auto&... e) {
+          bool first = true;
+          ((out += first ? "" : "\t", first = false,
+            TextFormat<std::remove_cvref_t<decltype(e)>>::append(out, e)),
+           ...);
+        },
+        v);
   }
 };
 

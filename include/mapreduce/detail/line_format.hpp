@@ -3,10 +3,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "mapreduce/detail/step_records.hpp"
 #include "mapreduce/json_format.hpp"
+#include "mapreduce/nothing.hpp"
 #include "mapreduce/options.hpp"
 #include "mapreduce/text_format.hpp"
 
@@ -44,8 +46,9 @@ inline std::string output_format_names() {
 inline constexpr auto kStepRecords = static_cast<OutputFormat>(-1);
 
 // Appends the output line of (key, value), newline included, to `line`:
-//   tsv:   KEY<TAB>VALUE               (TextFormat)
-//   jsonl: {"key": KEY, "value": VALUE} (JsonFormat)
+//   tsv:   KEY<TAB>VALUE               (TextFormat), or KEY alone when the
+//          value is a Nothing
+//   jsonl: {"key": KEY, "value": VALUE} (JsonFormat; null for a Nothing)
 template <class K, class V>
 void append_output_line(std::string& line, OutputFormat format, const K& key, const V& value) {
   if (format == kStepRecords) {
@@ -64,8 +67,10 @@ void append_output_line(std::string& line, OutputFormat format, const K& key, co
       break;
   }
   append_text(line, key);
-  line += '\t';
-  append_text(line, value);
+  if constexpr (!std::is_same_v<std::remove_cvref_t<V>, Nothing>) {
+    line += '\t';
+    append_text(line, value);
+  }
   line += '\n';
 }
 
