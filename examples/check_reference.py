@@ -47,11 +47,11 @@ def inverted_index(inputs):
         for number, line in enumerate(lines_of(path), 1):
             for word in WORD.findall(line):
                 places[word].add((path.encode(), number))
-    out = b""
+    out = []
     for word in sorted(places):
         listed = sorted(places[word])
-        out += word + b"\t" + b" ".join(p + b":" + str(n).encode() for p, n in listed) + b"\n"
-    return out
+        out.append(word + b"\t" + b" ".join(p + b":" + str(n).encode() for p, n in listed) + b"\n")
+    return b"".join(out)
 
 
 def inner_join(inputs):
@@ -82,7 +82,10 @@ def top_words(inputs, n):
 
 
 def grep_lines(pattern, inputs):
-    result = subprocess.run(["grep", "-H", "-n", "-F", "--", pattern] + inputs, stdout=subprocess.PIPE)
+    # The C locale: bytes are characters, so text that is not UTF-8 is not
+    # taken for a binary file.
+    result = subprocess.run(["grep", "-H", "-n", "-F", "--", pattern] + inputs, stdout=subprocess.PIPE,
+                            env=dict(os.environ, LC_ALL="C"))
     if result.returncode not in (0, 1):
         sys.exit("grep failed")
     return result.stdout

@@ -33,12 +33,15 @@ class GrepLines final : public mapreduce::MapReduceConcurrent<GrepLines, std::st
 };
 
 int main(int argc, char** argv) {
-  mapreduce::Runner runner(argc > 0 ? argv[0] : "grep_lines",
-                           "Prints the lines that contain PATTERN (a fixed string) as FILE:LINE:text, as grep "
-                           "-H -n -F does. The first INPUT is the PATTERN.");
-  return runner.run(argc, argv, [](const std::vector<std::string>& arguments, const mapreduce::Options& options) {
-    if (arguments.size() < 2) throw mapreduce::UsageError("give a PATTERN and at least one INPUT");
-    GrepLines job(arguments[0], {arguments.begin() + 1, arguments.end()}, options);
-    job.run();
-  });
+  mapreduce::Runner runner(
+      argc > 0 ? argv[0] : "grep_lines",
+      "Prints the lines that contain PATTERN (a fixed string) as FILE:LINE:text, as grep "
+      "-H -n -F does. The first INPUT is the PATTERN.");
+  return runner.run(argc, argv,
+                    [](const std::vector<std::string>& arguments, const mapreduce::Options& options) {
+                      if (arguments.size() < 2)
+                        throw mapreduce::UsageError("give a PATTERN and at least one INPUT");
+                      GrepLines job(arguments[0], {arguments.begin() + 1, arguments.end()}, options);
+                      job.run();
+                    });
 }

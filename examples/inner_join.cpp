@@ -8,26 +8,34 @@
 // receives a key's values in input order (LEFT's lines, then RIGHT's), writes
 // their cross product.
 //
-//   inner_join [-p N | --sequential] [-o OUT] LEFT RIGHT
+//   inner_join [-p N | --sequential] [-o OUT] LEFT RIGHT   (two files)
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <mapreduce/mapreduce.hpp>
 
 class InnerJoin final : public mapreduce::MapReduceConcurrent<InnerJoin, std::string, std::string> {
  public:
-  using MapReduceConcurrent::MapReduceConcurrent;
+  // LEFT and RIGHT are files (or .gz, .zst files); one file for a
+  // self-join, read once.
+  InnerJoin(std::string left, std::string right, mapreduce::Options options)
+      : MapReduceConcurrent(
+            left == right ? std::vector<std::string>{left} : std::vector<std::string>{left, right},
+            std::move(options)),
+        left_path_(std::move(left)),
+        right_path_(std::move(right)) {}
 
   void mapper(std::string_view line, Emitter& emit) {
     const std::size_t tab = line.find('\t');
     const std::string_view key = line.substr(0, tab);
     const std::string_view rest = tab == std::string_view::npos ? std::string_view() : line.substr(tab + 1);
-    // The same file on both sides (a self-join): each line is on both.
+    // In a self-join each line is on both sides.
     const std::string_view path = input_context().path();
-    if (path == inputs()[0]) emit_tagged(emit, key, 'L', rest);
-    if (path == inputs()[1]) emit_tagged(emit, key, 'R', rest);
+    if (path == left_path_) emit_tagged(emit, key, 'L', rest);
+    if (path == right_path_) emit_tagged(emit, key, 'R', rest);
   }
 
   void reducer(std::string_view key, Values tagged, Out& out) {
@@ -51,6 +59,8 @@ class InnerJoin final : public mapreduce::MapReduceConcurrent<InnerJoin, std::st
     emit(key, value_);
   }
 
+  std::string left_path_;
+  std::string right_path_;
   std::string value_;
   std::vector<std::string_view> left_;
   std::vector<std::string_view> right_;
@@ -58,14 +68,17 @@ class InnerJoin final : public mapreduce::MapReduceConcurrent<InnerJoin, std::st
 };
 
 int main(int argc, char** argv) {
-  mapreduce::Runner runner(argc > 0 ? argv[0] : "inner_join",
-                           "Joins two TSV files, LEFT and RIGHT, on their first column: key<TAB>left-rest<TAB>"
-                           "right-rest for every pair of lines with equal keys.");
-  return runner.run(argc, argv, [](const std::vector<std::string>& inputs, const mapreduce::Options& options) {
-    if (inputs.size() != 2) {
-      throw mapreduce::UsageError("give two inputs, LEFT and RIGHT, not " + std::to_string(inputs.size()));
-    }
-    InnerJoin job(inputs, options);
-    job.run();
-  });
+  mapreduce::Runner runner(
+      argc > 0 ? argv[0] : "inner_join",
+      "Joins two TSV files, LEFT and RIGHT, on their first column: key<TAB>left-rest<TAB>"
+      "right-rest for every pair of lines with equal keys.");
+  return runner.run(argc, argv,
+                    [](const std::vector<std::string>& inputs, const mapreduce::Options& options) {
+                      if (inputs.size() != 2) {
+                        throw mapreduce::UsageError("give two inputs, LEFT and RIGHT, not " +
+                                                    std::to_string(inputs.size()));
+                      }
+                      InnerJoin job(inputs[0], inputs[1], options);
+                      job.run();
+                    });
 }

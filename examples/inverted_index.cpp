@@ -12,9 +12,8 @@
 #include <string_view>
 #include <utility>
 
-#include <mapreduce/mapreduce.hpp>
-
 #include "words.hpp"
+#include <mapreduce/mapreduce.hpp>
 
 using Occurrence = std::pair<std::string, std::uint64_t>;  // (file, line)
 

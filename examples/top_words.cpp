@@ -13,9 +13,8 @@
 #include <string_view>
 #include <utility>
 
-#include <mapreduce/mapreduce.hpp>
-
 #include "words.hpp"
+#include <mapreduce/mapreduce.hpp>
 
 class CountWords final : public mapreduce::MapReduceConcurrent<CountWords, std::string, std::int64_t> {
  public:
@@ -32,7 +31,7 @@ class CountWords final : public mapreduce::MapReduceConcurrent<CountWords, std::
 };
 
 class FirstWords final : public mapreduce::MapReduceConcurrent<FirstWords, std::int64_t, std::string,
-                                                                mapreduce::Pairs<std::string, std::int64_t>> {
+                                                               mapreduce::Pairs<std::string, std::int64_t>> {
  public:
   FirstWords(std::int64_t n, std::vector<std::string> inputs, mapreduce::Options options)
       : MapReduceConcurrent(std::move(inputs), one_partition(std::move(options))), n_(n) {}
@@ -62,18 +61,21 @@ class FirstWords final : public mapreduce::MapReduceConcurrent<FirstWords, std::
 };
 
 int main(int argc, char** argv) {
-  mapreduce::Runner runner(argc > 0 ? argv[0] : "top_words",
-                           "Prints the N most frequent words of the INPUTs, by count descending, ties by word.");
+  mapreduce::Runner runner(
+      argc > 0 ? argv[0] : "top_words",
+      "Prints the N most frequent words of the INPUTs, by count descending, ties by word.");
   std::string n_text = "10";
   runner.add_option("count,n", "N", "how many words to print (default: 10)", n_text);
-  return runner.run(argc, argv, [&](const std::vector<std::string>& inputs, const mapreduce::Options& options) {
-    std::int64_t n = -1;
-    const auto [end, error] = std::from_chars(n_text.data(), n_text.data() + n_text.size(), n);
-    if (error != std::errc() || end != n_text.data() + n_text.size() || n < 0) {
-      throw mapreduce::UsageError("--count (-n) must be a number of words (0 or more), not '" + n_text + "'");
-    }
-    CountWords count(inputs, options);
-    FirstWords first(n, inputs, options);
-    mapreduce::run_steps(count, first);
-  });
+  return runner.run(
+      argc, argv, [&](const std::vector<std::string>& inputs, const mapreduce::Options& options) {
+        std::int64_t n = -1;
+        const auto [end, error] = std::from_chars(n_text.data(), n_text.data() + n_text.size(), n);
+        if (error != std::errc() || end != n_text.data() + n_text.size() || n < 0) {
+          throw mapreduce::UsageError("--count (-n) must be a number of words (0 or more), not '" + n_text +
+                                      "'");
+        }
+        CountWords count(inputs, options);
+        FirstWords first(n, inputs, options);
+        mapreduce::run_steps(count, first);
+      });
 }

@@ -9,9 +9,8 @@
 #include <string_view>
 #include <utility>
 
-#include <mapreduce/mapreduce.hpp>
-
 #include "words.hpp"
+#include <mapreduce/mapreduce.hpp>
 
 class WordCount final : public mapreduce::MapReduceConcurrent<WordCount, std::string, std::int64_t> {
  public:
