@@ -1,5 +1,8 @@
 #pragma once
 
+#include <string>
+#include <string_view>
+
 #include "mapreduce/options.hpp"
 
 namespace mapreduce::detail {
@@ -18,7 +21,16 @@ void check_max_attempts(long max_attempts, Spelling spelling);
 // 0 (no limit) or more seconds; not NaN.
 void check_task_timeout(double seconds, Spelling spelling);
 
-// Every rule for a whole Options: the three above (processes 0 meaning one
+// The record format the command line names: lines, nul, paragraphs, file or
+// fixed:N. Throws UsageError naming the value.
+RecordFormat record_format_named(std::string_view name);
+// Its name, as record_format_named takes it.
+std::string record_format_name(const RecordFormat& format);
+// A known kind; for fixed, a size from 1 to RecordFormat::kMaxFixedSize; and
+// lines in the streaming modes, which are line-based.
+void check_records(const RecordFormat& format, RunMode mode, Spelling spelling);
+
+// Every rule for a whole Options: the four above (processes 0 meaning one
 // per CPU), at most one destination, and no output directory in the
 // streaming modes.
 void check_options(const Options& options);
