@@ -24,7 +24,8 @@ class GrepLines final : public mapreduce::MapReduceConcurrent<GrepLines, std::st
     text_ += std::to_string(at.line());
     text_ += ':';
     text_ += line;
-    emit(text_, mapreduce::Nothing{});  // the whole line is the key: no TAB, no value
+    if (at.dropped_cr()) text_ += '\r';  // grep prints a CRLF line's CR
+    emit(text_, mapreduce::Nothing{});   // the whole line is the key: no TAB, no value
   }
 
  private:

@@ -219,3 +219,26 @@ BOOST_FIXTURE_TEST_CASE(an_empty_step_output_is_an_empty_input, JobFixture<>) {
   BOOST_TEST(out.str() == "");
   BOOST_TEST(top.counters().get(mapreduce::kEngineCounters, "input lines") == 0);
 }
+
+// Step 1 reads paragraphs; step 2 still reads step 1's records, which are
+// framed as lines.
+BOOST_DATA_TEST_CASE_F(JobFixture<>, a_later_step_reads_records_whatever_the_first_steps_format,
+                       data::make({0u, 2u}), processes) {
+  // Paragraph p (from 1) holds p lines "x k<p> "; the ranking is by line
+  // count.
+  std::string text;
+  for (int p = 1; p <= 30; ++p) {
+    for (int l = 0; l < p; ++l) text += "x k" + std::to_string(p) + " \n";
+    text += "\n";
+  }
+  const std::string input = write("input.txt", text);
+  std::ostringstream out;
+  mapreduce::Options options = options_for(processes, out);
+  options.records = mapreduce::RecordFormat::paragraphs();
+  CountK count(input, options);
+  TopK top(input, one_partition(options));
+  top.top = 3;
+  mapreduce::run_steps(count, top);
+  BOOST_TEST(count.counters().get(mapreduce::kEngineCounters, "input records") == 30);
+  BOOST_TEST(out.str() == "k30\t30\nk29\t29\nk28\t28\n");
+}

@@ -101,6 +101,9 @@ class JobBase {
       }
     }
     Options options = options_;
+    // The previous step's records are framed as lines, whatever format the
+    // first step's input has.
+    if (plan.inputs != nullptr) options.records = RecordFormat::lines();
     if (plan.records != nullptr) {
       // Its output is the next step's input, not the user's destination.
       options.output.clear();

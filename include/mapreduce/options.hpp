@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <iosfwd>
 #include <string>
 
@@ -16,6 +17,30 @@ enum class RunMode {
   job,            // the whole job: map, reduce, write the sorted output
   stream_map,     // Hadoop Streaming mapper: input lines to key<TAB>value lines, combined
   stream_reduce,  // Hadoop Streaming reducer: key-grouped key<TAB>value lines to output lines
+};
+
+// How the input is cut into the records mapper receives (README, "Record
+// formats"). A record never spans two files or two map tasks.
+enum class RecordKind {
+  lines,       // '\n' ends a record, a '\r' right before it is dropped (the default)
+  nul,         // '\0' ends a record (find -print0); no byte is dropped
+  paragraphs,  // lines separated by one or more blank lines, joined by '\n'
+  file,        // each input file whole is one record, an empty file too
+  fixed,       // `size` bytes each; a file of another length is an InputError
+};
+
+struct RecordFormat {
+  RecordKind kind = RecordKind::lines;
+  std::size_t size = 0;  // fixed only: bytes per record, 1 to kMaxFixedSize
+
+  static constexpr std::size_t kMaxFixedSize = std::size_t(1) << 30;
+
+  static RecordFormat lines() { return {RecordKind::lines, 0}; }
+  static RecordFormat nul() { return {RecordKind::nul, 0}; }
+  static RecordFormat paragraphs() { return {RecordKind::paragraphs, 0}; }
+  static RecordFormat file() { return {RecordKind::file, 0}; }
+  static RecordFormat fixed(std::size_t bytes) { return {RecordKind::fixed, bytes}; }
+  bool operator==(const RecordFormat&) const = default;
 };
 
 // How a job runs and where its output goes. A plain value: copy it freely.
@@ -42,6 +67,11 @@ struct Options {
 
   // The job (default), or one side of Hadoop Streaming (see README).
   RunMode mode = RunMode::job;
+
+  // What a record of the input is: a line (default), a NUL-terminated
+  // record, a paragraph, a whole file or a fixed number of bytes. The
+  // streaming modes read lines only (UsageError otherwise).
+  RecordFormat records = {};
 
   // Show one self-updating progress line on standard error: phase, percent of
   // the input mapped, MB/s, time left.

@@ -1,6 +1,8 @@
 #include "api/option_rules.hpp"
 
+#include <charconv>
 #include <string>
+#include <system_error>
 
 #include "mapreduce/error.hpp"
 
@@ -39,8 +41,68 @@ void check_task_timeout(double seconds, Spelling spelling) {
   }
 }
 
+RecordFormat record_format_named(std::string_view name) {
+  if (name == "lines") return RecordFormat::lines();
+  if (name == "nul") return RecordFormat::nul();
+  if (name == "paragraphs") return RecordFormat::paragraphs();
+  if (name == "file") return RecordFormat::file();
+  if (name.starts_with("fixed:")) {
+    const std::string_view digits = name.substr(6);
+    std::size_t size = 0;
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), size);
+    if (!digits.empty() && error == std::errc() && end == digits.data() + digits.size() && size >= 1 &&
+        size <= RecordFormat::kMaxFixedSize) {
+      return RecordFormat::fixed(size);
+    }
+  }
+  throw UsageError("--records must be lines, nul, paragraphs, file or fixed:N (N from 1 to " +
+                   std::to_string(RecordFormat::kMaxFixedSize) + " bytes), not '" + std::string(name) + "'");
+}
+
+std::string record_format_name(const RecordFormat& format) {
+  switch (format.kind) {
+    case RecordKind::lines:
+      return "lines";
+    case RecordKind::nul:
+      return "nul";
+    case RecordKind::paragraphs:
+      return "paragraphs";
+    case RecordKind::file:
+      return "file";
+    case RecordKind::fixed:
+      return "fixed:" + std::to_string(format.size);
+  }
+  return "an unknown format";
+}
+
+void check_records(const RecordFormat& format, RunMode mode, Spelling spelling) {
+  const char* const name = spelled(spelling, "--records", "records");
+  switch (format.kind) {
+    case RecordKind::lines:
+    case RecordKind::nul:
+    case RecordKind::paragraphs:
+    case RecordKind::file:
+      break;
+    case RecordKind::fixed:
+      if (format.size < 1 || format.size > RecordFormat::kMaxFixedSize) {
+        throw UsageError(std::string(name) + ": fixed records must be 1 to " +
+                         std::to_string(RecordFormat::kMaxFixedSize) + " bytes long, not " +
+                         std::to_string(format.size));
+      }
+      break;
+    default:
+      throw UsageError(std::string(name) + " is not a known record format");
+  }
+  if (mode != RunMode::job && format.kind != RecordKind::lines) {
+    throw UsageError(
+        std::string(spelled(spelling, "--stream-map and --stream-reduce", "the streaming modes")) +
+        " read lines: " + name + " must be lines there, not " + record_format_name(format));
+  }
+}
+
 void check_options(const Options& options) {
   if (options.processes != 0) check_processes(options.processes, Spelling::options);
+  check_records(options.records, options.mode, Spelling::options);
   check_max_attempts(options.max_attempts, Spelling::options);
   if (options.reducers != 0) check_reducers(options.reducers, Spelling::options);
   check_task_timeout(options.task_timeout, Spelling::options);

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <string>
+#include <string_view>
+
 #include "mapreduce/options.hpp"
 
 namespace mapreduce::detail {
@@ -19,6 +22,15 @@ void check_max_attempts(long max_attempts, Spelling spelling);
 void check_reducers(long reducers, Spelling spelling);
 // 0 (no limit) or more seconds; not NaN.
 void check_task_timeout(double seconds, Spelling spelling);
+
+// The record format the command line names: lines, nul, paragraphs, file or
+// fixed:N. Throws UsageError naming the value.
+RecordFormat record_format_named(std::string_view name);
+// Its name, as record_format_named takes it.
+std::string record_format_name(const RecordFormat& format);
+// A known kind; for fixed, a size from 1 to RecordFormat::kMaxFixedSize; and
+// lines in the streaming modes, which are line-based.
+void check_records(const RecordFormat& format, RunMode mode, Spelling spelling);
 
 // Every rule for a whole Options: the ones above (processes and reducers 0
 // meaning the default), at most one destination, and no output directory in the

@@ -65,6 +65,7 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   long max_attempts = Options{}.max_attempts;
   long reducers = 0;
   std::string format = "tsv";
+  std::string records = "lines";
   std::vector<std::string> inputs;
   po::options_description general("Options");
   general.add_options()("help,h", "show this help and exit")("version", "show the version and exit")(
@@ -75,6 +76,9 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
       "write Hadoop-style part-NNNNN files, one per reduce partition, and _SUCCESS into DIR (new or empty)")(
       "format", po::value<std::string>(&format)->value_name("tsv|jsonl"),
       "output lines as key<TAB>value (tsv, the default) or {\"key\": ..., \"value\": ...} (jsonl)")(
+      "records", po::value<std::string>(&records)->value_name("FORMAT"),
+      "what mapper gets: lines (the default), nul (NUL-terminated records, as find -print0 writes), "
+      "paragraphs (lines separated by blank lines), file (each input file whole) or fixed:N (N bytes each)")(
       "processes,p", po::value<long>(&processes)->value_name("N"),
       "number of worker processes (default: the number of online CPUs)")(
       "sequential", "run in this process with the sequential engine (same output)")(
@@ -145,6 +149,8 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
     detail::check_max_attempts(max_attempts, detail::Spelling::command_line);
     if (values.count("reducers")) detail::check_reducers(reducers, detail::Spelling::command_line);
     detail::check_task_timeout(options.task_timeout, detail::Spelling::command_line);
+    options.records = detail::record_format_named(records);
+    detail::check_records(options.records, options.mode, detail::Spelling::command_line);
   } catch (const UsageError& e) {
     return usage_error(e.what());
   }

@@ -124,7 +124,7 @@ void run_job_named(ErasedJob& job, const std::vector<std::string>& inputs, const
   }
   const bool streaming = options.mode != RunMode::job;
   const EngineSettings settings = settings_of(options);
-  const InputSet input(inputs);
+  const InputSet input(inputs, options.records);
   Output out(options);
   JobClock clock(counters, options.progress && !streaming);
   call_user_code("setup()", [&] { job.setup(); });

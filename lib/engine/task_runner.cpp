@@ -32,6 +32,8 @@ std::uint64_t run_map_task(ErasedJob& job, const InputSet& input, std::size_t ta
                            Counters& counters, std::string_view path) {
   BlockOrigin origin;
   origin.path = path.empty() ? std::string_view(input.path_of(task)) : path;
+  origin.records = input.records();
+  const bool lines = origin.records.kind == RecordKind::lines;
   const std::string_view file_text = input.file_text(task);
   const std::uint64_t lines_before = out.line_count();
   const std::uint64_t emitted_before = out.emitted_count();
@@ -51,7 +53,7 @@ std::uint64_t run_map_task(ErasedJob& job, const InputSet& input, std::size_t ta
     try {
       job.map_lines(block, origin, out);
     } catch (const MapFailure& failure) {
-      throw UserCodeError("mapper failed on line " +
+      throw UserCodeError(std::string("mapper failed on ") + (lines ? "line " : "record ") +
                           std::to_string(origin.line_at(block.data(), failure.line_begin)) + " of " +
                           input.path_of(task) + ": " + failure.what());
     }
@@ -59,7 +61,8 @@ std::uint64_t run_map_task(ErasedJob& job, const InputSet& input, std::size_t ta
   });
   job.end_map_task(out);
   counters(kEngineCounters, "input bytes") += static_cast<std::int64_t>(bytes);
-  counters(kEngineCounters, "input lines") += static_cast<std::int64_t>(out.line_count() - lines_before);
+  counters(kEngineCounters, lines ? "input lines" : "input records") +=
+      static_cast<std::int64_t>(out.line_count() - lines_before);
   counters(kEngineCounters, "map output records") +=
       static_cast<std::int64_t>(out.emitted_count() - emitted_before);
   if (job.has_combiner()) {

@@ -15,13 +15,14 @@ namespace mapreduce::detail {
 // streaming), in one place: calling user code, the combiner protocol, the
 // engine's counters, and turning a failure of user code into UserCodeError.
 
-// Runs mapper_setup(), mapper on every line of map task `task` and
+// Runs mapper_setup(), mapper on every record of map task `task` and
 // mapper_cleanup(), appending the pairs to `out` (combined, when the job has
-// a combiner), then adds the task's engine
-// counters to `counters`. `out` may already hold earlier tasks' pairs; only
-// this task's are counted. Returns the bytes of text read (decompressed).
-// Throws UserCodeError ("mapper failed on line 7 of PATH: MESSAGE"),
-// InputError (corrupt compressed data), ResourceError.
+// a combiner), then adds the task's engine counters to `counters` ("input
+// lines", or "input records" for the other record formats). `out` may
+// already hold earlier tasks' pairs; only this task's are counted. Returns
+// the bytes of text read (decompressed). Throws UserCodeError ("mapper
+// failed on line 7 of PATH: MESSAGE", "record 7" for the formats other than
+// lines), InputError (corrupt compressed data), ResourceError.
 // `path`, when given, is what the job's input context calls the file
 // (Hadoop Streaming's name for standard input).
 std::uint64_t run_map_task(ErasedJob& job, const InputSet& input, std::size_t task, MapOutput& out,

@@ -4,12 +4,34 @@
 #include <string_view>
 #include <vector>
 
+#include "mapreduce/options.hpp"
+
 namespace mapreduce::detail {
 
-// Cuts `text` into `count` contiguous ranges of about equal size, each end
-// moved forward past the next '\n', so that every line lies in exactly one
-// range. Ranges may be empty (a long line swallows its neighbours' share);
-// together they cover `text` exactly, in order.
+// Where the text of one file may be cut between two records of `format`: at
+// its start and end, and after a '\n' (lines), a '\0' (nul), a blank line
+// (paragraphs) or a multiple of the record size (fixed); a file is never cut
+// inside (file). Text that starts at such a place splits into the same records
+// in any number of pieces cut at such places.
+
+// The first place at or after `at` (at most text.size()) where text may be
+// cut; text starts where its file does.
+std::size_t next_record_boundary(std::string_view text, std::size_t at, const RecordFormat& format);
+
+// The last place after text's first byte where text, which starts at a
+// place where it may be cut (and, for fixed, a multiple of the record size
+// from its file's start), may be cut; 0 when there is none.
+std::size_t last_record_boundary(std::string_view text, const RecordFormat& format);
+
+// Cuts `text`, a whole file's text, into `count` contiguous ranges of about
+// equal size, each end moved forward to the next place where records of
+// `format` may be cut, so that every record lies in exactly one range. Ranges
+// may be empty (a long record swallows its neighbours' share); together they
+// cover `text` exactly, in order.
+std::vector<std::string_view> record_aligned_ranges(std::string_view text, std::size_t count,
+                                                    const RecordFormat& format);
+
+// record_aligned_ranges for lines.
 std::vector<std::string_view> line_aligned_ranges(std::string_view text, std::size_t count);
 
 // How many map tasks an input of `bytes` bytes is cut into: one per started

@@ -3,23 +3,26 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
+#include "input/chunking.hpp"
 #include "mapreduce/error.hpp"
 
 namespace mapreduce::detail {
 namespace {
 
-// Decompressed data is handed on in blocks of about this size; a longer line
-// grows the buffer to hold it.
+// Decompressed data is handed on in blocks of about this size; a longer
+// record grows the buffer to hold it.
 constexpr std::size_t kBlockSize = std::size_t(4) << 20;
 
-// Collects decompressed bytes and hands on the whole lines among them.
-class LineBlocks {
+// Collects decompressed bytes and hands on the whole records among them.
+class RecordBlocks {
  public:
-  explicit LineBlocks(const std::function<void(std::string_view)>& lines)
-      : lines_(lines), buffer_(kBlockSize) {}
+  RecordBlocks(const RecordFormat& format, const std::string& path,
+               const std::function<void(std::string_view)>& records)
+      : format_(format), path_(path), records_(records), buffer_(kBlockSize) {}
 
   // Where the next decompressed bytes go, and how many fit.
   char* space() { return buffer_.data() + filled_; }
@@ -28,42 +31,44 @@ class LineBlocks {
     return buffer_.size() - filled_;
   }
 
-  // `n` bytes were written at space(): hand on the whole lines.
+  // `n` bytes were written at space(): hand on the whole records. The buffer
+  // always starts where a record does.
   void wrote(std::size_t n) {
-    const std::size_t scanned = filled_;
     filled_ += n;
     if (filled_ < buffer_.size() / 2) return;  // collect a larger block first
-    const char* last = nullptr;
-    for (std::size_t i = filled_; i > scanned;) {
-      if (buffer_[--i] == '\n') {
-        last = buffer_.data() + i;
-        break;
-      }
-    }
-    if (last == nullptr) {
-      // No line ends in the new bytes; one may end before them.
-      const void* found = ::memrchr(buffer_.data(), '\n', scanned);
-      if (found == nullptr) return;
-      last = static_cast<const char*>(found);
-    }
-    const std::size_t whole = static_cast<std::size_t>(last - buffer_.data()) + 1;
-    lines_(std::string_view(buffer_.data(), whole));
+    const std::size_t whole = last_record_boundary(std::string_view(buffer_.data(), filled_), format_);
+    if (whole == 0) return;
+    hand_on(whole);
     std::memmove(buffer_.data(), buffer_.data() + whole, filled_ - whole);
     filled_ -= whole;
   }
 
   void finish() {
-    if (filled_ > 0) lines_(std::string_view(buffer_.data(), filled_));
+    if (format_.kind == RecordKind::fixed && filled_ % format_.size != 0) {
+      throw InputError("input " + path_ + " is " + std::to_string(handed_ + filled_) +
+                       " bytes decompressed, not a whole number of " + std::to_string(format_.size) +
+                       "-byte records");
+    }
+    // A file record is the whole file, an empty one too.
+    if (filled_ > 0 || format_.kind == RecordKind::file) hand_on(filled_);
     filled_ = 0;
   }
 
  private:
-  const std::function<void(std::string_view)>& lines_;
+  void hand_on(std::size_t bytes) {
+    records_(std::string_view(buffer_.data(), bytes));
+    handed_ += bytes;
+  }
+
+  const RecordFormat& format_;
+  const std::string& path_;
+  const std::function<void(std::string_view)>& records_;
   std::vector<char> buffer_;
   std::size_t filled_ = 0;
+  std::uint64_t handed_ = 0;
 };
 
-void gunzip(std::string_view in, const std::string& path, LineBlocks& out) {
+void gunzip(std::string_view in, const std::string& path, RecordBlocks& out) {
   z_stream stream{};
   // 15 + 32: the largest window, and a gzip (or zlib) header detected.
   if (inflateInit2(&stream, 15 + 32) != Z_OK) throw ResourceError("cannot start decompressing " + path);
@@ -106,7 +111,7 @@ void gunzip(std::string_view in, const std::string& path, LineBlocks& out) {
   out.finish();
 }
 
-void unzstd(std::string_view in, const std::string& path, LineBlocks& out) {
+void unzstd(std::string_view in, const std::string& path, RecordBlocks& out) {
   ZSTD_DStream* stream = ZSTD_createDStream();
   if (stream == nullptr) throw ResourceError("cannot start decompressing " + path);
   struct End {
@@ -141,9 +146,10 @@ Compression compression_of(std::string_view path) {
   return Compression::none;
 }
 
-void decompress_lines(Compression compression, std::string_view compressed, const std::string& path,
-                      const std::function<void(std::string_view block)>& lines) {
-  LineBlocks out(lines);
+void decompress_records(Compression compression, std::string_view compressed, const std::string& path,
+                        const RecordFormat& format,
+                        const std::function<void(std::string_view block)>& records) {
+  RecordBlocks out(format, path, records);
   if (compression == Compression::gzip) {
     gunzip(compressed, path, out);
   } else {

@@ -46,7 +46,7 @@ bool is_directory(const std::string& path) {
 
 }  // namespace
 
-InputSet::InputSet(const std::vector<std::string>& paths) {
+InputSet::InputSet(const std::vector<std::string>& paths, const RecordFormat& records) : records_(records) {
   if (paths.empty()) throw UsageError("no input given");
   for (const std::string& path : paths) add(path);
 }
@@ -69,10 +69,15 @@ void InputSet::add_file(std::unique_ptr<InputFile> input) {
   const Compression compression =
       input->path() == "standard input" ? Compression::none : compression_of(input->path());
   stored_bytes_ += data.size();
-  if (compression != Compression::none) {
+  if (compression != Compression::none || records_.kind == RecordKind::file) {
+    // A file record is read whole, an empty one too.
     tasks_.push_back(MapTask{index, data});
   } else if (!data.empty()) {
-    for (std::string_view range : line_aligned_ranges(data, map_task_count(data.size()))) {
+    if (records_.kind == RecordKind::fixed && data.size() % records_.size != 0) {
+      throw InputError("input " + input->path() + " is " + std::to_string(data.size()) +
+                       " bytes, not a whole number of " + std::to_string(records_.size) + "-byte records");
+    }
+    for (std::string_view range : record_aligned_ranges(data, map_task_count(data.size()), records_)) {
       if (!range.empty()) tasks_.push_back(MapTask{index, range});
     }
   }
@@ -85,7 +90,7 @@ void InputSet::read(std::size_t t, const std::function<void(std::string_view tex
   if (file.compression == Compression::none) {
     blocks(task.bytes);
   } else {
-    decompress_lines(file.compression, task.bytes, file.input->path(), blocks);
+    decompress_records(file.compression, task.bytes, file.input->path(), records_, blocks);
   }
   file.input->release(task.bytes);
 }

@@ -9,11 +9,13 @@
 
 #include "input/decompression.hpp"
 #include "input/input_file.hpp"
+#include "mapreduce/options.hpp"
 
 namespace mapreduce::detail {
 
-// One map task: a line-aligned byte range of an uncompressed input, or a
-// whole compressed input (which can only be read from its start).
+// One map task: a record-aligned byte range of an uncompressed input (a whole
+// input, for file records), or a whole compressed input (which can only be
+// read from its start).
 struct MapTask {
   std::uint32_t file;
   std::string_view bytes;
@@ -23,20 +25,22 @@ struct MapTask {
 // are files, directories (their regular files in name order, skipping names
 // that start with '.' or '_', as Hadoop does, and subdirectories), "-" for
 // standard input (at most once), and .gz or .zst files, decompressed by the
-// task that reads them. A line never spans two inputs. The tasks depend on the
-// inputs alone, never on the number of processes.
+// task that reads them. A record never spans two inputs. The tasks depend on
+// the inputs and the record format alone, never on the number of processes.
 class InputSet {
  public:
-  // Throws InputError naming the path and the cause, or UsageError for no
-  // input or "-" given twice.
-  explicit InputSet(const std::vector<std::string>& paths);
+  // Throws InputError naming the path and the cause (for fixed records, an
+  // uncompressed input whose size is not a multiple of the record size), or
+  // UsageError for no input or "-" given twice.
+  explicit InputSet(const std::vector<std::string>& paths, const RecordFormat& records = {});
 
   const std::vector<MapTask>& tasks() const { return tasks_; }
   std::size_t file_count() const { return files_.size(); }
   // The bytes of every input as stored (compressed ones compressed).
   std::uint64_t stored_bytes() const { return stored_bytes_; }
+  const RecordFormat& records() const { return records_; }
 
-  // Calls blocks(text) with the text of task t, in blocks of whole lines
+  // Calls blocks(text) with the text of task t, in blocks of whole records
   // (decompressed). Throws InputError for corrupt compressed data.
   void read(std::size_t t, const std::function<void(std::string_view text)>& blocks) const;
 
@@ -64,6 +68,7 @@ class InputSet {
   void add(const std::string& path);
   void add_file(std::unique_ptr<InputFile> input);
 
+  RecordFormat records_;
   std::vector<File> files_;
   std::vector<MapTask> tasks_;
   std::uint64_t stored_bytes_ = 0;

@@ -37,8 +37,9 @@ class MAPREDUCE_EXPORT ErasedJob {
   virtual void begin_reduce_task() = 0;
   virtual void end_reduce_task() = 0;
 
-  // Calls mapper on every line of `text` (whole lines, from `origin`) and
-  // stores the pairs in `out`. Throws MapFailure if mapper throws.
+  // Calls mapper on every record of `text` (whole records of
+  // origin.records' format, from `origin`) and stores the pairs in `out`.
+  // Throws MapFailure if mapper throws.
   virtual void map_lines(std::string_view text, const BlockOrigin& origin, MapOutput& out) = 0;
 
   // Calls reducer on one key and all of its encoded values and stores the
@@ -74,7 +75,7 @@ class MAPREDUCE_EXPORT ErasedJob {
                                         std::string& key, std::string& value) = 0;
 };
 
-// mapper threw on the line that starts at `line_begin`.
+// mapper threw on the record (line) that starts at `line_begin`.
 class MAPREDUCE_EXPORT MapFailure : public std::runtime_error {
  public:
   MapFailure(const char* line_begin, const std::string& message)

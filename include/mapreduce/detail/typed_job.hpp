@@ -14,6 +14,7 @@
 #include "mapreduce/detail/job_traits.hpp"
 #include "mapreduce/detail/line_format.hpp"
 #include "mapreduce/detail/lines.hpp"
+#include "mapreduce/detail/record_formats.hpp"
 #include "mapreduce/emitter.hpp"
 #include "mapreduce/error.hpp"
 #include "mapreduce/input_context.hpp"
@@ -54,28 +55,25 @@ class TypedJob final : public ErasedJob {
   }
 
   void map_lines(std::string_view text, const BlockOrigin& origin, MapOutput& out) override {
-    Emitter<Key, Value, Derived> emit(out, &job_, &map_combined_, format_);
-    const char* line_begin = text.data();
-    context_.start_block(origin, text.data());
-    std::uint64_t line_in_block = 0;
-    try {
-      for_each_line(text, [&](std::string_view line, const char* begin) {
-        line_begin = begin;
-        context_.line_begin_ = begin;
-        context_.line_in_block_ = line_in_block++;
-        out.count_line();
-        map_one(line, emit);
-      });
-    } catch (const ResourceError&) {
-      // The engine's own buffers ran out of memory under emit(): not the
-      // user's fault, and not tied to the line.
-      map_combined_.clear();
-      throw;
-    } catch (...) {
-      map_combined_.clear();
-      throw MapFailure(line_begin, current_exception_message());
+    // One loop per format, chosen once per block: the lines loop is the one
+    // it always was.
+    switch (origin.records.kind) {
+      case RecordKind::lines:
+        return map_records(text, origin, out, [](std::string_view t, auto&& f) { for_each_line(t, f); });
+      case RecordKind::nul:
+        return map_records(text, origin, out,
+                           [](std::string_view t, auto&& f) { for_each_nul_record(t, f); });
+      case RecordKind::paragraphs:
+        return map_records(text, origin, out,
+                           [this](std::string_view t, auto&& f) { for_each_paragraph(t, paragraph_, f); });
+      case RecordKind::file:
+        return map_records(text, origin, out,
+                           [](std::string_view t, auto&& f) { for_each_file_record(t, f); });
+      case RecordKind::fixed:
+        return map_records(text, origin, out, [size = origin.records.size](std::string_view t, auto&& f) {
+          for_each_fixed_record(t, size, f);
+        });
     }
-    flush_map_combined(out);
   }
 
   bool has_combiner() const override { return HasCombiner<Derived, Key, Value>; }
@@ -166,6 +164,34 @@ class TypedJob final : public ErasedJob {
   }
 
  private:
+  // Calls mapper on every record `split` finds in `text`.
+  template <class Split>
+  void map_records(std::string_view text, const BlockOrigin& origin, MapOutput& out, Split&& split) {
+    Emitter<Key, Value, Derived> emit(out, &job_, &map_combined_, format_);
+    const char* line_begin = text.data();
+    context_.start_block(origin, text);
+    std::uint64_t line_in_block = 0;
+    try {
+      split(text, [&](std::string_view line, const char* begin) {
+        line_begin = begin;
+        context_.line_begin_ = begin;
+        context_.line_in_block_ = line_in_block++;
+        context_.line_size_ = line.size();
+        out.count_line();
+        map_one(line, emit);
+      });
+    } catch (const ResourceError&) {
+      // The engine's own buffers ran out of memory under emit(): not the
+      // user's fault, and not tied to the record.
+      map_combined_.clear();
+      throw;
+    } catch (...) {
+      map_combined_.clear();
+      throw MapFailure(line_begin, current_exception_message());
+    }
+    flush_map_combined(out);
+  }
+
   // The map task's combined pairs, one per distinct key in first-emitted
   // order, into `out`.
   void flush_map_combined(MapOutput& out) {
@@ -255,6 +281,7 @@ class TypedJob final : public ErasedJob {
   std::string line_;
   std::vector<std::string_view> sorted_values_;
   std::string step_record_;  // a pipeline step's input record, unescaped
+  std::string paragraph_;    // a paragraph with "\r\n" inside, joined by '\n'
 };
 
 }  // namespace mapreduce::detail
