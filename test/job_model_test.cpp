@@ -396,3 +396,27 @@ BOOST_FIXTURE_TEST_CASE(a_map_only_job_has_no_reducers_to_fix, JobFixture<>) {
   BOOST_TEST(what.find("map-only") != std::string::npos, what);
   BOOST_TEST(out.str() == "");
 }
+
+namespace {
+
+// A reducer that takes Values by reference, as a newcomer may write it.
+struct ByReference final : mapreduce::MapReduce<ByReference, std::string, std::int64_t> {
+  using MapReduce::MapReduce;
+  void mapper(std::string_view line, Emitter& emit) {
+    mapreduce::test::for_each_k_word(line, [&](std::string_view word) { emit(word, 1); });
+  }
+  std::pair<std::string_view, std::int64_t> reducer(std::string_view word, Values& counts) {
+    std::int64_t total = 0;
+    for (std::int64_t c : counts) total += c;
+    return {word, total};
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(a_reducer_may_take_values_by_reference, JobFixture<>) {
+  const std::string input = write("input.txt", numbered_input(2000, 8, kModulus));
+  std::ostringstream out;
+  ByReference(input, options_for(0, out)).run();
+  BOOST_TEST(mapreduce::test::first_difference(tsv(expected_counts(2000)), out.str()) == "");
+}

@@ -200,16 +200,6 @@ BOOST_DATA_TEST_CASE_F(JobFixture<>, a_failing_step_is_named_and_nothing_is_writ
   BOOST_TEST(mapreduce::test::read_file(output) == "old output\n");
 }
 
-BOOST_FIXTURE_TEST_CASE(a_later_step_does_not_run_on_its_own, JobFixture<>) {
-  const std::string input = write("input.txt", "k1 k2\n");
-  std::ostringstream out;
-  TopK top(input, options_for(2, out));
-  const std::string what =
-      mapreduce::test::message_of<mapreduce::UsageError>([&] { top.run(); }).value_or("");
-  BOOST_TEST(what.find("run_steps") != std::string::npos, what);
-  BOOST_TEST(out.str() == "");
-}
-
 BOOST_FIXTURE_TEST_CASE(an_empty_step_output_is_an_empty_input, JobFixture<>) {
   const std::string input = write("input.txt", "no words here\n");
   std::ostringstream out;
@@ -241,4 +231,34 @@ BOOST_DATA_TEST_CASE_F(JobFixture<>, a_later_step_reads_records_whatever_the_fir
   mapreduce::run_steps(count, top);
   BOOST_TEST(count.counters().get(mapreduce::kEngineCounters, "input records") == 30);
   BOOST_TEST(out.str() == "k30\t30\nk29\t29\nk28\t28\n");
+}
+
+namespace {
+
+// Step 1 with an emitting reducer that writes its count as std::size_t:
+// the next step reads std::int64_t, of the same size, so only the type
+// check can tell.
+struct CountAsSize final : mapreduce::MapReduceConcurrent<CountAsSize, std::string, std::int64_t> {
+  using MapReduceConcurrent::MapReduceConcurrent;
+  void mapper(std::string_view line, Emitter& emit) {
+    mapreduce::test::for_each_k_word(line, [&](std::string_view word) { emit(word, 1); });
+  }
+  void reducer(std::string_view word, Values counts, Out& out) { out(word, counts.size()); }
+};
+
+}  // namespace
+
+BOOST_DATA_TEST_CASE_F(JobFixture<>, an_emitting_reducer_that_writes_other_types_is_the_steps_error,
+                       data::make({0u, 2u}), processes) {
+  const std::string input = write("input.txt", numbered_input(1000, 8, kModulus));
+  std::ostringstream out;
+  CountAsSize count(input, options_for(processes, out));
+  TopK top(input, one_partition(options_for(processes, out)));
+  const std::string what = pipeline_failure<mapreduce::UserCodeError>(count, top);
+  BOOST_TEST(what.starts_with("step 1 of 2: reducer failed on key"), what);
+  BOOST_TEST(what.find("wrote a (std::basic_string_view<char, std::char_traits<char> >, unsigned long) "
+                       "record, but the next step reads (std::basic_string_view<char, "
+                       "std::char_traits<char> >, long) records") != std::string::npos,
+             what);
+  BOOST_TEST(out.str() == "");
 }

@@ -87,7 +87,12 @@ class JobBase {
   // Runs the job: setup, mapper on every line, reducer on every distinct key,
   // output in ascending key order, cleanup. Throws a mapreduce::Error; nothing
   // is written to the output after a failure.
-  void run() { run_as_step(StepPlan{}); }
+  void run() {
+    static_assert(std::is_same_v<Input, Lines>,
+                  "a job that reads mapreduce::Pairs<K, V> is a later step of a pipeline: run it with "
+                  "mapreduce::run_steps after the step that writes its records");
+    run_as_step(StepPlan{});
+  }
 
   // How run_steps (pipeline.hpp) runs the job as one step of several; not
   // for other callers.
@@ -111,7 +116,8 @@ class JobBase {
       options.output_stream = plan.records;
       options.format = kStepRecords;
     }
-    TypedJob<Derived, Key, Value, Input> typed(static_cast<Derived&>(*this), options.format, input_context_);
+    TypedJob<Derived, Key, Value, Input> typed(static_cast<Derived&>(*this), options.format, input_context_,
+                                               plan.records != nullptr ? &plan.next_types : nullptr);
     const EngineKind engine = options.sequential ? EngineKind::sequential : kEngine;
     counters_.clear();
     run_job(typed, plan.inputs != nullptr ? *plan.inputs : inputs_, options, engine, counters_, plan.label);
@@ -163,6 +169,10 @@ class JobBase {
     static_assert(!MapOnlyJob<Derived, Key, Value> || !HasCombiner<Derived, Key, Value>,
                   "a map-only job (one without a reducer) cannot have a combiner: nothing would reduce "
                   "what it combines");
+    static_assert(
+        !MapOnlyJob<Derived, Key, Value> || (!HasPartitioner<Derived, Key> && !SortsValues<Derived, Value>),
+        "a map-only job (one without a reducer: is it spelled `reducer`?) has no reduce "
+        "partitions to choose and no values to sort");
     static_assert(
         !requires { &Derived::partition; } || HasPartitioner<Derived, Key>,
         "the job's partitioner must be `std::size_t partition(KeyView key, std::size_t "

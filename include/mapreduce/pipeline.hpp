@@ -5,6 +5,7 @@
 #include <ostream>
 #include <string>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -74,8 +75,8 @@ constexpr bool steps_agree() {
   if constexpr (std::is_void_v<typename Written::key_type>) {
     return true;
   } else {
-    return std::is_same_v<typename Written::key_type, StepType<typename Read::key_type>> &&
-           std::is_same_v<typename Written::value_type, StepType<typename Read::value_type>>;
+    return std::is_same_v<ViewOf<typename Written::key_type>, ViewOf<StepType<typename Read::key_type>>> &&
+           std::is_same_v<ViewOf<typename Written::value_type>, ViewOf<StepType<typename Read::value_type>>>;
   }
 }
 
@@ -119,6 +120,11 @@ void run_steps(First& first, Rest&... rest) {
                 "the first step of a pipeline reads the input files: its input type is mapreduce::Lines");
   static_assert(detail::pipeline_is_typed<First, Rest...>());
   constexpr std::size_t count = 1 + sizeof...(Rest);
+  // What each later step reads, for the checks of the step before it.
+  const detail::StepTypes reads[] = {
+      detail::StepTypes{},
+      detail::StepTypes{&detail::step_type_id<typename Rest::input_type::key_type>(),
+                        &detail::step_type_id<typename Rest::input_type::value_type>()}...};
   detail::StepRecords previous;
   std::size_t index = 0;
   auto run_step = [&](auto& step) {
@@ -128,7 +134,10 @@ void run_steps(First& first, Rest&... rest) {
     plan.label = label.c_str();
     if (index > 1) plan.inputs = &previous.inputs();
     detail::StepRecords records;
-    if (index < count) plan.records = &records.stream();
+    if (index < count) {
+      plan.records = &records.stream();
+      plan.next_types = reads[index];
+    }
     step.run_as_step(plan);
     if (index < count) {
       records.seal();

@@ -2,9 +2,11 @@
 
 #include <string>
 #include <string_view>
+#include <typeinfo>
 
 #include "mapreduce/detail/line_format.hpp"
 #include "mapreduce/detail/records.hpp"
+#include "mapreduce/detail/step_records.hpp"
 #include "mapreduce/options.hpp"
 
 namespace mapreduce {
@@ -19,11 +21,13 @@ namespace mapreduce {
 // reducer call that received it; not thread-safe.
 class ReducerOutput {
  public:
-  ReducerOutput(detail::ReduceOutput& records, std::string_view reduce_key, OutputFormat format)
-      : records_(&records), reduce_key_(reduce_key), format_(format) {}
+  ReducerOutput(detail::ReduceOutput& records, std::string_view reduce_key, OutputFormat format,
+                const detail::StepTypes* next_step = nullptr)
+      : records_(&records), reduce_key_(reduce_key), format_(format), next_step_(next_step) {}
 
   template <class K, class V>
   void operator()(const K& key, const V& value) {
+    if (next_step_ != nullptr) next_step_->check(detail::step_type_id<K>(), detail::step_type_id<V>());
     line_.clear();
     detail::append_output_line(line_, format_, key, value);
     records_->add(reduce_key_, line_);
@@ -33,6 +37,7 @@ class ReducerOutput {
   detail::ReduceOutput* records_;
   std::string_view reduce_key_;  // the encoded key the records are ordered by
   OutputFormat format_;
+  const detail::StepTypes* next_step_;  // in a pipeline step that feeds another
   std::string line_;
 };
 

@@ -117,7 +117,9 @@ void run_job_named(ErasedJob& job, const std::vector<std::string>& inputs, const
     throw UsageError("a pipeline runs as a whole, not as one side of Hadoop Streaming");
   }
   if (job.map_only() && options.reducers != 0) {
-    throw UsageError("a map-only job has no reduce partitions: its part files are its map tasks");
+    throw UsageError(
+        "reducers (--reducers) cannot be set for a map-only job, which has no reduce partitions: its part "
+        "files are its map tasks");
   }
   if (job.map_only() && options.mode == RunMode::stream_reduce) {
     throw UsageError("a map-only job has no reducer to run as a Hadoop Streaming reducer");

@@ -11,6 +11,7 @@
 
 #include "mapreduce/counters.hpp"
 #include "mapreduce/detail/records.hpp"
+#include "mapreduce/detail/step_records.hpp"
 #include "mapreduce/export.hpp"
 #include "mapreduce/input_context.hpp"
 #include "mapreduce/options.hpp"
@@ -105,8 +106,10 @@ struct StepPlan {
   const char* label = nullptr;
   // The previous step's output, instead of the job's own inputs.
   const std::vector<std::string>* inputs = nullptr;
-  // Where the step's output records go, for the next step.
+  // Where the step's output records go, for the next step, and the types
+  // that step reads.
   std::ostream* records = nullptr;
+  StepTypes next_types;
 };
 
 // Runs a job from setup to cleanup, on the concatenation of `inputs` (files,

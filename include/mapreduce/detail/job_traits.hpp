@@ -2,6 +2,8 @@
 
 #include <concepts>
 #include <cstddef>
+#include <tuple>
+#include <type_traits>
 
 #include "mapreduce/codec.hpp"
 #include "mapreduce/reducer_output.hpp"
@@ -16,7 +18,10 @@ namespace mapreduce::detail {
 //   std::pair<K, V> reducer(KeyView key, Values values);
 template <class Job, class Key, class Value>
 concept ReturningReducer = requires(Job& job, const ViewOf<Key>& key, Values<Value> values) {
-  job.reducer(key, values);
+  {
+    std::tuple_size<std::remove_cvref_t<decltype(job.reducer(key, values))>>::value
+    } -> std::convertible_to<std::size_t>;
+  requires std::tuple_size<std::remove_cvref_t<decltype(job.reducer(key, values))>>::value == 2;
 };
 
 // A reducer of the emitting form, which writes 0..n records:
@@ -57,8 +62,8 @@ concept HasValueLess = requires(Job& job, const ViewOf<Value>& a, const ViewOf<V
   { job.value_less(a, b) } -> std::convertible_to<bool>;
 };
 
-// or in the order of the values' encodings (numeric for numbers, byte order
-// for strings), when it declares
+// or, when it has no value_less, in the order of the values' encodings
+// (numeric for numbers, byte order for strings), when it declares
 //   static constexpr bool sort_values = true;
 template <class Job>
 concept SortsValuesByEncoding = requires {

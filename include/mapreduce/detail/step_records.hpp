@@ -4,6 +4,9 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <typeinfo>
+
+#include <boost/core/demangle.hpp>
 
 #include "mapreduce/codec.hpp"
 #include "mapreduce/error.hpp"
@@ -44,6 +47,18 @@ template <class T>
 using StepType = std::conditional_t<std::is_convertible_v<const T&, std::string_view>, std::string,
                                     std::remove_cvref_t<T>>;
 
+// What identifies a type between steps: the view its Codec reads and
+// writes (std::string and std::string_view alike, a pair of them alike),
+// void for a type without a Codec.
+template <class T>
+const std::type_info& step_type_id() {
+  if constexpr (Encodable<StepType<T>>) {
+    return typeid(ViewOf<StepType<T>>);
+  } else {
+    return typeid(void);
+  }
+}
+
 template <class T>
 void append_step_field(std::string& line, const T& v) {
   using Type = StepType<T>;
@@ -71,6 +86,24 @@ void append_step_record(std::string& line, const K& key, const V& value) {
         "a pipeline step that feeds another must write keys and values that have a mapreduce::Codec");
   }
 }
+
+// The key and value types the next step of a pipeline reads (as StepType),
+// against which an emitting reducer's records are checked as it writes
+// them: its types are chosen per call, so only then can they be known.
+struct StepTypes {
+  const std::type_info* key = nullptr;
+  const std::type_info* value = nullptr;
+
+  // Throws UsageError naming both pairs of types when they differ.
+  void check(const std::type_info& written_key, const std::type_info& written_value) const {
+    if (written_key == *key && written_value == *value) [[likely]]
+      return;
+    throw UsageError("the reducer wrote a (" + boost::core::demangle(written_key.name()) + ", " +
+                     boost::core::demangle(written_value.name()) + ") record, but the next step reads (" +
+                     boost::core::demangle(key->name()) + ", " + boost::core::demangle(value->name()) +
+                     ") records: write those types, or change the next step's mapreduce::Pairs<K, V>");
+  }
+};
 
 // Splits a step record line (without its newline) into the encoded key and
 // value, unescaped into `scratch`, which the views point into. False when the

@@ -33,8 +33,10 @@ namespace mapreduce::detail {
 template <class Derived, class Key, class Value, class Input = Lines>
 class TypedJob final : public ErasedJob {
  public:
-  TypedJob(Derived& job, OutputFormat format, InputContext& context)
-      : job_(job), format_(format), context_(context) {}
+  // `next_step`: the types the next pipeline step reads, when this job is a
+  // step that feeds one.
+  TypedJob(Derived& job, OutputFormat format, InputContext& context, const StepTypes* next_step = nullptr)
+      : job_(job), format_(format), context_(context), next_step_(next_step) {}
 
   void setup() override { job_.setup(); }
   void cleanup() override { job_.cleanup(); }
@@ -131,9 +133,9 @@ class TypedJob final : public ErasedJob {
       const ViewOf<Key> key = Codec<Key>::decode(key_bytes);
       out.count_key();
       try {
-        const Values<Value> ordered(sorted_if_asked(values));
+        Values<Value> ordered(sorted_if_asked(values));
         if constexpr (EmittingReducer<Derived, Key, Value>) {
-          ReducerOutput emit(out, key_bytes, format_);
+          ReducerOutput emit(out, key_bytes, format_, next_step_);
           job_.reducer(key, ordered, emit);
         } else {
           auto&& [out_key, out_value] = job_.reducer(key, ordered);
@@ -274,6 +276,7 @@ class TypedJob final : public ErasedJob {
   Derived& job_;
   OutputFormat format_;
   InputContext& context_;
+  const StepTypes* next_step_;
   // The combiner's tables, used only when the job has one: one value per key
   // of the current map task, and of the partition being reduced.
   CombineTable<Value> map_combined_;
