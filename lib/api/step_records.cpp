@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <sstream>
 
+#include <boost/core/demangle.hpp>
+
 #include "base/system_error.hpp"
 #include "base/unique_fd.hpp"
 #include "mapreduce/error.hpp"
@@ -41,5 +43,13 @@ void StepRecords::seal() {
 }
 
 const std::vector<std::string>& StepRecords::inputs() const { return impl_->inputs; }
+
+void StepTypes::throw_mismatch(const std::type_info& written_key, const std::type_info& written_value) const {
+  using boost::core::demangle;
+  throw UsageError("the reducer wrote a (" + demangle(written_key.name()) + ", " +
+                   demangle(written_value.name()) + ") record, but the next step reads (" +
+                   demangle(key->name()) + ", " + demangle(value->name()) +
+                   ") records: write those types, or change the next step's mapreduce::Pairs<K, V>");
+}
 
 }  // namespace mapreduce::detail

@@ -6,10 +6,9 @@
 #include <type_traits>
 #include <typeinfo>
 
-#include <boost/core/demangle.hpp>
-
 #include "mapreduce/codec.hpp"
 #include "mapreduce/error.hpp"
+#include "mapreduce/export.hpp"
 
 namespace mapreduce::detail {
 
@@ -98,11 +97,10 @@ struct StepTypes {
   void check(const std::type_info& written_key, const std::type_info& written_value) const {
     if (written_key == *key && written_value == *value) [[likely]]
       return;
-    throw UsageError("the reducer wrote a (" + boost::core::demangle(written_key.name()) + ", " +
-                     boost::core::demangle(written_value.name()) + ") record, but the next step reads (" +
-                     boost::core::demangle(key->name()) + ", " + boost::core::demangle(value->name()) +
-                     ") records: write those types, or change the next step's mapreduce::Pairs<K, V>");
+    throw_mismatch(written_key, written_value);
   }
+  [[noreturn]] MAPREDUCE_EXPORT void throw_mismatch(const std::type_info& written_key,
+                                                    const std::type_info& written_value) const;
 };
 
 // Splits a step record line (without its newline) into the encoded key and
