@@ -54,6 +54,8 @@ std::string name_of(const RecordFormat& format) {
       return "file";
     case RecordKind::fixed:
       return "fixed:" + std::to_string(format.size);
+    case RecordKind::separated:
+      return "sep:" + mapreduce::test::escaped(format.separator());
   }
   return "?";
 }
@@ -81,6 +83,9 @@ Records split(std::string_view text, const RecordFormat& format, std::size_t bas
       break;
     case RecordKind::fixed:
       mapreduce::detail::for_each_fixed_record(text, format.size, add);
+      break;
+    case RecordKind::separated:
+      mapreduce::detail::for_each_separated_record(text, format.separator(), add);
       break;
   }
   return records;
@@ -125,6 +130,25 @@ Records reference_paragraphs(std::string_view text) {
   return records;
 }
 
+// Records ended by `separator`, found by comparing it at every place, left
+// to right; a last one without it counts.
+Records reference_separated(std::string_view text, std::string_view separator) {
+  Records records;
+  std::size_t begin = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text.substr(i, separator.size()) == separator) {
+      records.push_back({std::string(text.substr(begin, i - begin)), begin});
+      i += separator.size();
+      begin = i;
+    } else {
+      ++i;
+    }
+  }
+  if (begin < text.size()) records.push_back({std::string(text.substr(begin)), begin});
+  return records;
+}
+
 Records reference_split(std::string_view text, const RecordFormat& format) {
   switch (format.kind) {
     case RecordKind::lines:
@@ -142,6 +166,8 @@ Records reference_split(std::string_view text, const RecordFormat& format) {
       }
       return records;
     }
+    case RecordKind::separated:
+      return reference_separated(text, format.separator());
   }
   return {};
 }
@@ -156,20 +182,53 @@ std::vector<std::string> texts_of(const Records& records) {
 struct Format : RecordFormat {};
 std::ostream& operator<<(std::ostream& out, const Format& format) { return out << name_of(format); }
 
-const Format kFormats[] = {{RecordFormat::lines()},      {RecordFormat::nul()},
-                           {RecordFormat::paragraphs()}, {RecordFormat::file()},
-                           {RecordFormat::fixed(1)},     {RecordFormat::fixed(3)},
-                           {RecordFormat::fixed(16)},    {RecordFormat::fixed(4096)}};
+const Format kFormats[] = {{RecordFormat::lines()},
+                           {RecordFormat::nul()},
+                           {RecordFormat::paragraphs()},
+                           {RecordFormat::file()},
+                           {RecordFormat::fixed(1)},
+                           {RecordFormat::fixed(3)},
+                           {RecordFormat::fixed(16)},
+                           {RecordFormat::fixed(4096)},
+                           {RecordFormat::separated_by("\r\n")},
+                           {RecordFormat::separated_by("%\n")},
+                           {RecordFormat::separated_by("XYZ")},
+                           {RecordFormat::separated_by("|")},
+                           {RecordFormat::separated_by(std::string("\0\n", 2))},
+                           {RecordFormat::separated_by("-=-=+")}};
 
 // Random text over the bytes that matter to the formats: separators alone
 // and in runs (blank lines, CRLF blank lines, NUL runs), lone CRs, words.
-std::string random_text(std::mt19937_64& random, std::size_t size) {
+// For a separated format, the separator itself, runs of it and its pieces
+// (a prefix, a suffix, a byte) are as frequent as the rest, so that cuts
+// land inside separators and near-misses abound.
+std::string random_text(std::mt19937_64& random, std::size_t size, const RecordFormat& format = {}) {
+  const std::string_view separator = format.kind == RecordKind::separated ? format.separator() : "";
   static const char* const kPieces[] = {"\n",     "\n", "\r\n", "\n\n", "\r\n\r\n", "\n\n\n",
                                         "\n\r\n", "\r", "\0",   "\0\0", "a",        "bc",
                                         "word ",  " ",  "x",    "\xff", "yz",       "\r\r\n"};
   static const std::size_t kSizes[] = {1, 1, 2, 2, 4, 3, 3, 1, 1, 2, 1, 2, 5, 1, 1, 1, 2, 3};
   std::string text;
   while (text.size() < size) {
+    if (!separator.empty() && random() % 2 == 0) {
+      const std::size_t cut = random() % separator.size();
+      switch (random() % 5) {
+        case 0:
+        case 1:
+          text += separator;
+          break;
+        case 2:
+          text += separator.substr(0, cut);
+          break;
+        case 3:
+          text += separator.substr(cut);
+          break;
+        case 4:
+          text += separator[cut];
+          break;
+      }
+      continue;
+    }
     const std::size_t piece = random() % std::size(kPieces);
     text.append(kPieces[piece], kSizes[piece]);
     if (random() % 200 == 0) text.append(random() % 3000, 'L');  // a long record
@@ -217,6 +276,17 @@ const std::vector<Case> kCases = {
     {"file: all of it", RecordFormat::file(), "a\n\nb\0\r\n"s, {"a\n\nb\0\r\n"s}},
     {"fixed:2", RecordFormat::fixed(2), "ab\ncd\0\0"s, {"ab", "\nc", "d\0"s, "\0"s}},
     {"fixed:4 empty", RecordFormat::fixed(4), "", {}},
+    {"sep: empty", RecordFormat::separated_by("\r\n"), "", {}},
+    {"sep: CRLF lines, CR kept out",
+     RecordFormat::separated_by("\r\n"),
+     "a\r\nb\rc\nd\r\n",
+     {"a", "b\rc\nd"}},
+    {"sep: last without separator", RecordFormat::separated_by("%\n"), "one\n%\ntwo", {"one\n", "two"}},
+    {"sep: empty between", RecordFormat::separated_by("XYZ"), "aXYZXYZbXYZ", {"a", "", "b"}},
+    {"sep: lone separator", RecordFormat::separated_by("XYZ"), "XYZ", {""}},
+    {"sep: near misses", RecordFormat::separated_by("XYZ"), "XYXYZXZYXYZZ", {"XY", "XZY", "Z"}},
+    {"sep: NUL inside", RecordFormat::separated_by("\0\n"s), "a\0b\0\n\n\0\n"s, {"a\0b"s, "\n"}},
+    {"sep: one byte", RecordFormat::separated_by("|"), "a||b|", {"a", "", "b"}},
 };
 
 }  // namespace
@@ -232,7 +302,7 @@ BOOST_DATA_TEST_CASE(splitter_cases, data::make(kCases), c) {
 BOOST_DATA_TEST_CASE(splitter_agrees_with_the_reference_on_random_texts, data::make(kFormats), format) {
   std::mt19937_64 random(4242 + format.size + static_cast<unsigned>(format.kind));
   for (int round = 0; round < 1500; ++round) {
-    const std::string text = random_text(random, random() % 120);
+    const std::string text = random_text(random, random() % 120, format);
     BOOST_TEST_CONTEXT(name_of(format)
                        << ", round " << round << ": \"" << mapreduce::test::escaped(text) << "\"") {
       BOOST_TEST(split(text, format) == reference_split(text, format), boost::test_tools::per_element());
@@ -245,7 +315,7 @@ BOOST_DATA_TEST_CASE(splitter_agrees_with_the_reference_on_random_texts, data::m
 BOOST_DATA_TEST_CASE(records_of_all_ranges_are_the_files, data::make(kFormats), format) {
   std::mt19937_64 random(99 + format.size + static_cast<unsigned>(format.kind));
   for (int round = 0; round < 12; ++round) {
-    const std::string text = fitted(random_text(random, random() % 20000), format);
+    const std::string text = fitted(random_text(random, random() % 20000, format), format);
     const Records whole = reference_split(text, format);
     for (std::size_t count = 1; count <= 40; ++count) {
       BOOST_TEST_CONTEXT(name_of(format)
@@ -286,7 +356,7 @@ BOOST_DATA_TEST_CASE(records_of_all_ranges_are_the_files, data::make(kFormats), 
 // (lines, nul, fixed) or after a blank line (paragraphs).
 BOOST_DATA_TEST_CASE(cuts_fall_between_records, data::make(kFormats), format) {
   std::mt19937_64 random(7 + format.size + static_cast<unsigned>(format.kind));
-  const std::string text = fitted(random_text(random, 50000), format);
+  const std::string text = fitted(random_text(random, 50000, format), format);
   const Records whole = reference_split(text, format);
   const Records lines = reference_split(text, RecordFormat::lines());
   for (std::size_t count : {2u, 7u, 31u}) {
@@ -313,7 +383,7 @@ BOOST_DATA_TEST_CASE(the_last_boundary_splits_a_block_without_changing_its_recor
                      format) {
   std::mt19937_64 random(31337 + format.size + static_cast<unsigned>(format.kind));
   for (int round = 0; round < 800; ++round) {
-    const std::string text = random_text(random, random() % 300);
+    const std::string text = random_text(random, random() % 300, format);
     BOOST_TEST_CONTEXT(name_of(format)
                        << ", round " << round << ": \"" << mapreduce::test::escaped(text) << "\"") {
       const std::size_t last = mapreduce::detail::last_record_boundary(text, format);
@@ -365,9 +435,9 @@ Decompressed decompressed(std::string_view compressed, const RecordFormat& forma
 BOOST_DATA_TEST_CASE(decompressed_blocks_hold_whole_records, data::make(kFormats), format) {
   std::mt19937_64 random(555 + format.size + static_cast<unsigned>(format.kind));
   // Over two 4 MiB blocks, with a blank-line-free stretch longer than a block.
-  std::string text = random_text(random, 5u << 20);
+  std::string text = random_text(random, 5u << 20, format);
   text += std::string(5u << 20, 'w');
-  text += random_text(random, 3u << 20);
+  text += random_text(random, 3u << 20, format);
   text = fitted(std::move(text), format);
   const Decompressed out = decompressed(mapreduce::test::gzip(text, 1), format);
   BOOST_TEST(mapreduce::test::first_difference(text, out.text) == "");
@@ -409,4 +479,5 @@ BOOST_AUTO_TEST_CASE(the_reference_is_what_it_claims) {
   BOOST_TEST(reference_split("a\r\n\r\nb", RecordFormat::paragraphs())[1].offset == 5u);
   BOOST_TEST(reference_split("ab\0"s, RecordFormat::nul()).size() == 1u);
   BOOST_TEST(reference_split("abcde", RecordFormat::fixed(2)).back().text == "e");
+  BOOST_TEST(reference_split("aXYZb", RecordFormat::separated_by("XYZ")).at(1).offset == 4u);
 }

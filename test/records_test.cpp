@@ -81,6 +81,21 @@ std::vector<Record> reference_split(std::string_view text, const RecordFormat& f
       for (std::size_t i = 0; i < text.size(); i += format.size)
         records.push_back({std::string(text.substr(i, format.size)), i});
       return records;
+    case RecordKind::separated: {
+      const std::string_view separator = format.separator();
+      std::size_t begin = 0;
+      for (std::size_t i = 0; i < text.size();) {
+        if (text.substr(i, separator.size()) != separator) {
+          ++i;
+          continue;
+        }
+        records.push_back({std::string(text.substr(begin, i - begin)), begin});
+        i += separator.size();
+        begin = i;
+      }
+      if (begin < text.size()) records.push_back({std::string(text.substr(begin)), begin});
+      return records;
+    }
   }
   return records;
 }
@@ -149,9 +164,10 @@ std::string fitted(std::string text, const RecordFormat& format) {
 }
 
 std::string name_of(const RecordFormat& format) {
-  static const char* const kNames[] = {"lines", "nul", "paragraphs", "file", "fixed"};
+  static const char* const kNames[] = {"lines", "nul", "paragraphs", "file", "fixed", "sep"};
   std::string name = kNames[static_cast<int>(format.kind)];
   if (format.kind == RecordKind::fixed) name += ":" + std::to_string(format.size);
+  if (format.kind == RecordKind::separated) name += ":" + mapreduce::test::escaped(format.separator());
   return name;
 }
 
@@ -160,9 +176,15 @@ struct FormatCase {
 };
 std::ostream& operator<<(std::ostream& out, const FormatCase& c) { return out << name_of(c.format); }
 
-const FormatCase kFormats[] = {{RecordFormat::lines()},      {RecordFormat::nul()},
-                               {RecordFormat::paragraphs()}, {RecordFormat::file()},
-                               {RecordFormat::fixed(97)},    {RecordFormat::fixed(1000)}};
+const FormatCase kFormats[] = {{RecordFormat::lines()},
+                               {RecordFormat::nul()},
+                               {RecordFormat::paragraphs()},
+                               {RecordFormat::file()},
+                               {RecordFormat::fixed(97)},
+                               {RecordFormat::fixed(1000)},
+                               {RecordFormat::separated_by("\r\n")},
+                               {RecordFormat::separated_by("a\0z")},
+                               {RecordFormat::separated_by("q")}};
 
 using Fixture = JobFixture<240>;
 
@@ -302,12 +324,15 @@ BOOST_DATA_TEST_CASE_F(Fixture, a_mapper_error_names_the_record, data::make(kFor
     return;
   }
   const char separator = format.kind == RecordKind::nul ? '\0' : '\n';
-  const std::string between = format.kind == RecordKind::paragraphs ? "\n\n" : std::string(1, separator);
+  const std::string between = format.kind == RecordKind::paragraphs  ? "\n\n"
+                              : format.kind == RecordKind::separated ? std::string(format.separator())
+                                                                     : std::string(1, separator);
   std::string text;
   const std::size_t before = 150'000;  // about 2 MB: the bomb is in the second or third map task
   for (std::size_t i = 0; i < before; ++i) text += "record " + std::to_string(i) + between;
   text += "boom" + between + "after";
   const std::string word = format.kind == RecordKind::lines ? "line" : "record";
+  BOOST_TEST_REQUIRE(text.find("record") != std::string::npos);
   for (const std::string& in : {write("in.txt", text), write("in.txt.gz", mapreduce::test::gzip(text))}) {
     for (unsigned processes : {0u, 2u}) {
       BOOST_TEST_CONTEXT(in << ", processes " << processes) {
@@ -352,5 +377,32 @@ BOOST_FIXTURE_TEST_CASE(the_options_rules, Fixture) {
     streaming.records = RecordFormat::nul();
     BOOST_TEST(usage_error(streaming) ==
                "the streaming modes read lines: records must be lines there, not nul");
+    streaming.records = RecordFormat::separated_by("\r\n");
+    BOOST_TEST(usage_error(streaming) ==
+               "the streaming modes read lines: records must be lines there, not sep:\\r\\n");
+  }
+  // Separators: 1 to 64 bytes that cannot overlap themselves.
+  mapreduce::Options separated = options_for(0);
+  separated.records = RecordFormat::separated_by("");
+  BOOST_TEST(usage_error(separated) == "records: a separator must be 1 to 64 bytes long, not 0");
+  separated.records = RecordFormat::separated_by(std::string(65, 'x'));
+  BOOST_TEST(usage_error(separated) == "records: a separator must be 1 to 64 bytes long, not 65");
+  for (const auto& [separator, border] :
+       {std::pair{"aa"s, "a"s}, std::pair{"abab"s, "ab"s}, std::pair{"\n\n"s, "\\n"s},
+        std::pair{"\n%\n"s, "\\n"s}, std::pair{"\0x\0"s, "\\0"s}}) {
+    separated.records = RecordFormat::separated_by(separator);
+    const std::string message = usage_error(separated);
+    BOOST_TEST(message.find("records: the separator sep:") == 0u, message);
+    BOOST_TEST(
+        message.find("can overlap itself (it begins and ends with '" + border + "')") != std::string::npos,
+        message);
+    BOOST_TEST(message.find("paragraphs") != std::string::npos, message);
+  }
+  // Accepted: no proper prefix is a suffix; 64 bytes is the most.
+  for (const std::string& separator : {"\r\n"s, "%\n"s, "ab"s, "\0"s, "aab"s, std::string(63, 'x') + "y"}) {
+    std::ostringstream out;
+    mapreduce::Options accepted = options_for(0, out);
+    accepted.records = RecordFormat::separated_by(separator);
+    BOOST_CHECK_NO_THROW(Boom(in, accepted).run());
   }
 }

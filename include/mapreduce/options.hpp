@@ -1,8 +1,10 @@
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 
 namespace mapreduce {
 
@@ -27,19 +29,39 @@ enum class RecordKind {
   paragraphs,  // lines separated by one or more blank lines, joined by '\n'
   file,        // each input file whole is one record, an empty file too
   fixed,       // `size` bytes each; a file of another length is an InputError
+  separated,   // a byte string ends a record, like '\0' for nul; no byte is dropped
 };
 
+// A small value (it travels with every block of input): a separator is held
+// inline, not on the heap.
 struct RecordFormat {
-  RecordKind kind = RecordKind::lines;
-  std::size_t size = 0;  // fixed only: bytes per record, 1 to kMaxFixedSize
-
   static constexpr std::size_t kMaxFixedSize = std::size_t(1) << 30;
+  static constexpr std::size_t kMaxSeparatorSize = 64;
+
+  RecordKind kind = RecordKind::lines;
+  // fixed: bytes per record, 1 to kMaxFixedSize; separated: bytes of the
+  // separator, 1 to kMaxSeparatorSize (checked with the other options).
+  std::size_t size = 0;
+  // separated only: the separator's first `size` bytes, the rest zero.
+  char bytes[kMaxSeparatorSize] = {};
 
   static RecordFormat lines() { return {RecordKind::lines, 0}; }
   static RecordFormat nul() { return {RecordKind::nul, 0}; }
   static RecordFormat paragraphs() { return {RecordKind::paragraphs, 0}; }
   static RecordFormat file() { return {RecordKind::file, 0}; }
   static RecordFormat fixed(std::size_t bytes) { return {RecordKind::fixed, bytes}; }
+  // Records ended by `separator`, 1 to kMaxSeparatorSize bytes that cannot
+  // overlap themselves (no proper prefix is also a suffix: not "aa", "abab"
+  // or "\n\n"), so that a record is the same wherever the input is cut. A
+  // separator that breaks these rules makes the job a UsageError.
+  static RecordFormat separated_by(std::string_view separator) {
+    RecordFormat format{RecordKind::separated, separator.size()};
+    std::copy_n(separator.data(), std::min(separator.size(), kMaxSeparatorSize), format.bytes);
+    return format;
+  }
+  // separated only: the separator (its first kMaxSeparatorSize bytes, were
+  // it longer).
+  std::string_view separator() const { return {bytes, std::min(size, kMaxSeparatorSize)}; }
   bool operator==(const RecordFormat&) const = default;
 };
 
@@ -69,7 +91,8 @@ struct Options {
   RunMode mode = RunMode::job;
 
   // What a record of the input is: a line (default), a NUL-terminated
-  // record, a paragraph, a whole file or a fixed number of bytes. The
+  // record, a paragraph, a whole file, a fixed number of bytes or the bytes
+  // before a chosen separator. The
   // streaming modes read lines only (UsageError otherwise).
   RecordFormat records = {};
 

@@ -20,6 +20,102 @@ void check_range(long value, long low, long high, const char* name) {
   }
 }
 
+constexpr std::string_view kRecordsUsage =
+    "--records must be lines, nul, paragraphs, file, fixed:N (N from 1 to 1073741824 bytes) or sep:STRING";
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The bytes that `spelled` means with C-style escapes: \n \t \r \0 \\ \xHH.
+std::string unescaped(std::string_view spelled, std::string_view name) {
+  std::string bytes;
+  for (std::size_t i = 0; i < spelled.size(); ++i) {
+    if (spelled[i] != '\\') {
+      bytes += spelled[i];
+      continue;
+    }
+    // A lone '\' at the end is a bad escape too ('?' is none).
+    const char escape = i + 1 < spelled.size() ? spelled[i + 1] : '?';
+    i += 1;
+    switch (escape) {
+      case 'n':
+        bytes += '\n';
+        continue;
+      case 't':
+        bytes += '\t';
+        continue;
+      case 'r':
+        bytes += '\r';
+        continue;
+      case '0':
+        bytes += '\0';
+        continue;
+      case '\\':
+        bytes += '\\';
+        continue;
+      case 'x':
+        if (i + 2 < spelled.size() && hex_digit(spelled[i + 1]) >= 0 && hex_digit(spelled[i + 2]) >= 0) {
+          bytes += static_cast<char>(hex_digit(spelled[i + 1]) * 16 + hex_digit(spelled[i + 2]));
+          i += 2;
+          continue;
+        }
+        break;
+      default:
+        break;
+    }
+    throw UsageError("--records: the separator in '" + std::string(name) +
+                     "' has a bad escape (use \\n, \\t, \\r, \\0, \\\\ or \\xHH)");
+  }
+  return bytes;
+}
+
+// `bytes` as sep: takes it: printable ASCII as it is, the rest escaped.
+std::string escaped(std::string_view bytes) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (const char c : bytes) {
+    switch (c) {
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\0':
+        out += "\\0";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        if (c >= ' ' && c <= '~') {
+          out += c;
+        } else {
+          out += "\\x";
+          out += kHex[static_cast<unsigned char>(c) >> 4];
+          out += kHex[static_cast<unsigned char>(c) & 15];
+        }
+    }
+  }
+  return out;
+}
+
+// The length of the longest proper prefix of `bytes` that is also its
+// suffix (0: it cannot overlap itself).
+std::size_t longest_border(std::string_view bytes) {
+  for (std::size_t length = bytes.size() - 1; length > 0; --length) {
+    if (bytes.substr(0, length) == bytes.substr(bytes.size() - length)) return length;
+  }
+  return 0;
+}
+
 }  // namespace
 
 void check_processes(long processes, Spelling spelling) {
@@ -55,8 +151,10 @@ RecordFormat record_format_named(std::string_view name) {
       return RecordFormat::fixed(size);
     }
   }
-  throw UsageError("--records must be lines, nul, paragraphs, file or fixed:N (N from 1 to " +
-                   std::to_string(RecordFormat::kMaxFixedSize) + " bytes), not '" + std::string(name) + "'");
+  // The separator's rules (length, overlap) are check_records', for the API
+  // too.
+  if (name.starts_with("sep:")) return RecordFormat::separated_by(unescaped(name.substr(4), name));
+  throw UsageError(std::string(kRecordsUsage) + ", not '" + std::string(name) + "'");
 }
 
 std::string record_format_name(const RecordFormat& format) {
@@ -71,6 +169,8 @@ std::string record_format_name(const RecordFormat& format) {
       return "file";
     case RecordKind::fixed:
       return "fixed:" + std::to_string(format.size);
+    case RecordKind::separated:
+      return "sep:" + escaped(format.separator());
   }
   return "an unknown format";
 }
@@ -90,6 +190,25 @@ void check_records(const RecordFormat& format, RunMode mode, Spelling spelling) 
                          std::to_string(format.size));
       }
       break;
+    case RecordKind::separated: {
+      const std::size_t size = format.size;
+      if (size < 1 || size > RecordFormat::kMaxSeparatorSize) {
+        throw UsageError(std::string(name) + ": a separator must be 1 to " +
+                         std::to_string(RecordFormat::kMaxSeparatorSize) + " bytes long, not " +
+                         std::to_string(size));
+      }
+      // Where one occurrence may begin inside another, which of them ends a
+      // record depends on where the scan started: a map task's or a
+      // decompressed block's records would not be the whole file's.
+      if (const std::size_t border = longest_border(format.separator()); border > 0) {
+        throw UsageError(std::string(name) + ": the separator " + record_format_name(format) +
+                         " can overlap itself (it begins and ends with '" +
+                         escaped(format.separator().substr(0, border)) +
+                         "'), so its records would depend on where the input is cut; use a separator "
+                         "that cannot (for records between blank lines, paragraphs)");
+      }
+      break;
+    }
     default:
       throw UsageError(std::string(name) + " is not a known record format");
   }

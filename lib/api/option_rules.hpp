@@ -23,12 +23,16 @@ void check_reducers(long reducers, Spelling spelling);
 // 0 (no limit) or more seconds; not NaN.
 void check_task_timeout(double seconds, Spelling spelling);
 
-// The record format the command line names: lines, nul, paragraphs, file or
-// fixed:N. Throws UsageError naming the value.
+// The record format the command line names: lines, nul, paragraphs, file,
+// fixed:N or sep:STRING (STRING with C-style escapes \n \t \r \0 \\ \xHH).
+// Throws UsageError naming the value, or a bad escape; the separator's length
+// and overlap are check_records' to check.
 RecordFormat record_format_named(std::string_view name);
 // Its name, as record_format_named takes it.
 std::string record_format_name(const RecordFormat& format);
-// A known kind; for fixed, a size from 1 to RecordFormat::kMaxFixedSize; and
+// A known kind; for fixed, a size from 1 to RecordFormat::kMaxFixedSize; for
+// separated, 1 to RecordFormat::kMaxSeparatorSize bytes that cannot overlap
+// themselves (no proper prefix is a suffix); and
 // lines in the streaming modes, which are line-based.
 void check_records(const RecordFormat& format, RunMode mode, Spelling spelling);
 

@@ -78,7 +78,9 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
       "output lines as key<TAB>value (tsv, the default) or {\"key\": ..., \"value\": ...} (jsonl)")(
       "records", po::value<std::string>(&records)->value_name("FORMAT"),
       "what mapper gets: lines (the default), nul (NUL-terminated records, as find -print0 writes), "
-      "paragraphs (lines separated by blank lines), file (each input file whole) or fixed:N (N bytes each)")(
+      "paragraphs (lines separated by blank lines), file (each input file whole), fixed:N (N bytes each) or "
+      "sep:STRING (records ended by STRING, 1 to 64 bytes that cannot overlap themselves, with escapes "
+      "\\n \\t \\r \\0 \\\\ \\xHH: 'sep:\\r\\n' for CRLF lines without the CR)")(
       "processes,p", po::value<long>(&processes)->value_name("N"),
       "number of worker processes (default: the number of online CPUs)")(
       "sequential", "run in this process with the sequential engine (same output)")(

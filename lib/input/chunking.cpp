@@ -24,6 +24,18 @@ std::size_t after_last(std::string_view text, char terminator) {
   return found == nullptr ? 0 : static_cast<std::size_t>(static_cast<const char*>(found) - text.data()) + 1;
 }
 
+// The place right after the first `separator` that ends at or after `at`,
+// or the end. A separator that cannot overlap itself ends a record wherever
+// it occurs, so the search may start anywhere: from `at` - len, which finds
+// one ending right at `at` (then `at` is a place to cut already) or one that
+// `at` falls inside.
+std::size_t after_next_separator(std::string_view text, std::size_t at, std::string_view separator) {
+  const std::size_t from = at > separator.size() ? at - separator.size() : 0;
+  const char* const end = text.data() + text.size();
+  const char* found = find_separator(text.data() + from, end, separator);
+  return found == nullptr ? text.size() : static_cast<std::size_t>(found - text.data()) + separator.size();
+}
+
 }  // namespace
 
 std::size_t next_record_boundary(std::string_view text, std::size_t at, const RecordFormat& format) {
@@ -49,6 +61,8 @@ std::size_t next_record_boundary(std::string_view text, std::size_t at, const Re
       return size;
     case RecordKind::fixed:
       return std::min(size, (at + format.size - 1) / format.size * format.size);
+    case RecordKind::separated:
+      return after_next_separator(text, at, format.separator());
   }
   return size;
 }
@@ -74,6 +88,10 @@ std::size_t last_record_boundary(std::string_view text, const RecordFormat& form
       return 0;
     case RecordKind::fixed:
       return text.size() / format.size * format.size;
+    case RecordKind::separated: {
+      const std::size_t found = text.rfind(format.separator());
+      return found == std::string_view::npos ? 0 : found + format.size;
+    }
   }
   return 0;
 }

@@ -12,6 +12,10 @@
 #                  records as awk's paragraph mode (RS="") finds
 #   fixed-partial  a file that is not a whole number of fixed records: status
 #                  1, one error line naming the file and its size
+#   separator      --records sep:STRING: a fortune-style file (records ended
+#                  by "%\n") and CRLF lines counted as records; a separator
+#                  that can overlap itself ('sep:\n%\n'), an empty one, one
+#                  over 64 bytes and a bad escape are usage errors
 #   bogus          --records bogus: status 2, the bad value named
 #   stream-map-nul --stream-map --records nul: status 2 (streaming is lines)
 #   help           --help describes --records
@@ -97,10 +101,31 @@ case $case_name in
     printf '0123\t1\n4567\t1\n89ab\t1\n' >"$work/expected.tsv"
     counts_records "$work/twelve.bin" "$work/expected.tsv" 3 --records fixed:4
     ;;
+  separator)
+    printf 'one fish\n%%\ntwo fish\nred fish\n%%\nblue fish\n%%\n' >"$work/fortunes"
+    printf 'blue\t1\nfish\t4\none\t1\nred\t1\ntwo\t1\n' >"$work/fortunes.tsv"
+    counts_records "$work/fortunes" "$work/fortunes.tsv" 3 --records 'sep:%\n'
+    printf 'a b\r\nc\r\n' >"$work/crlf"
+    printf 'a\t1\nb\t1\nc\t1\n' >"$work/crlf.tsv"
+    counts_records "$work/crlf" "$work/crlf.tsv" 2 --records 'sep:\r\n'
+    counts_records "$work/crlf" "$work/crlf.tsv" 2 --records 'sep:\x0d\x0A'
+    # "\n%\n" begins and ends with "\n": in "\n%\n%\n" it occurs twice,
+    # overlapping, and which one ends a record would depend on the cut.
+    usage_error "word_count: error: --records: the separator sep:\n%\n can overlap itself (it begins and ends with '\n'), so its records would depend on where the input is cut; use a separator that cannot (for records between blank lines, paragraphs)" \
+      --records 'sep:\n%\n' "$work/fortunes"
+    usage_error "word_count: error: --records: a separator must be 1 to 64 bytes long, not 0" \
+      --records 'sep:' "$work/fortunes"
+    usage_error "word_count: error: --records: a separator must be 1 to 64 bytes long, not 65" \
+      --records "sep:$(printf '%065d' 0)" "$work/fortunes"
+    for value in 'sep:\q' 'sep:\x4' 'sep:\xzz' 'sep:a\'; do
+      usage_error "word_count: error: --records: the separator in '$value' has a bad escape (use \n, \t, \r, \0, \\\\ or \xHH)" \
+        --records "$value" "$work/fortunes"
+    done
+    ;;
   bogus)
     printf 'a\n' >"$work/in.txt"
     for value in bogus fixed: fixed:0 fixed:-1 fixed:1x fixed:1073741825 Lines; do
-      usage_error "word_count: error: --records must be lines, nul, paragraphs, file or fixed:N (N from 1 to 1073741824 bytes), not '$value'" \
+      usage_error "word_count: error: --records must be lines, nul, paragraphs, file, fixed:N (N from 1 to 1073741824 bytes) or sep:STRING, not '$value'" \
         --records "$value" "$work/in.txt"
     done
     ;;
@@ -116,7 +141,7 @@ case $case_name in
   help)
     run help "$word_count" --help
     expect_status 0 "word_count --help"
-    for word in "--records FORMAT" "nul" "paragraphs" "fixed:N"; do
+    for word in "--records FORMAT" "nul" "paragraphs" "fixed:N" "sep:STRING"; do
       grep -qF -- "$word" "$out" || fail "--help does not mention $word"
     done
     ;;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string.h>  // memmem
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -34,6 +36,34 @@ inline void for_each_nul_record(std::string_view text, F&& f) {
     }
     f(std::string_view(p, static_cast<std::size_t>(nul - p)), p);
     p = nul + 1;
+  }
+}
+
+// Where the first `separator` (not empty) at or after `p` starts, or null.
+inline const char* find_separator(const char* p, const char* end, std::string_view separator) {
+  const auto size = static_cast<std::size_t>(end - p);
+  if (separator.size() == 1) return static_cast<const char*>(std::memchr(p, separator[0], size));
+  return static_cast<const char*>(::memmem(p, size, separator.data(), separator.size()));
+}
+
+// Records ended by a separator of one or more bytes that cannot overlap
+// itself (RecordFormat::separated_by), as nul records are by '\0': a last
+// record without a separator is delivered, an empty record between two
+// separators is delivered, no byte is dropped. As no two occurrences of such
+// a separator overlap, every occurrence ends a record, whatever text comes
+// before it: the split of a block cut after any occurrence is the same.
+template <class F>
+inline void for_each_separated_record(std::string_view text, std::string_view separator, F&& f) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  while (p < end) {
+    const char* found = find_separator(p, end, separator);
+    if (found == nullptr) {
+      f(std::string_view(p, static_cast<std::size_t>(end - p)), p);
+      return;
+    }
+    f(std::string_view(p, static_cast<std::size_t>(found - p)), p);
+    p = found + separator.size();
   }
 }
 
@@ -141,6 +171,13 @@ inline std::uint64_t count_records(const RecordFormat& format, const char* begin
       return begin == end ? 0 : 1;
     case RecordKind::fixed:
       return static_cast<std::uint64_t>(end - begin) / format.size;
+    case RecordKind::separated: {
+      const std::string_view separator = format.separator();
+      std::uint64_t count = 0;
+      for (const char* p = begin; (p = find_separator(p, end, separator)) != nullptr; p += separator.size())
+        ++count;
+      return count;
+    }
   }
   return 0;
 }

@@ -75,6 +75,11 @@ class TypedJob final : public ErasedJob {
         return map_records(text, origin, out, [size = origin.records.size](std::string_view t, auto&& f) {
           for_each_fixed_record(t, size, f);
         });
+      case RecordKind::separated:
+        return map_records(text, origin, out,
+                           [separator = origin.records.separator()](std::string_view t, auto&& f) {
+                             for_each_separated_record(t, separator, f);
+                           });
     }
   }
 
