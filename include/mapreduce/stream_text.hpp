@@ -77,40 +77,9 @@ struct StreamText {
 
 template <class T>
 struct StreamText<T, std::enable_if_t<std::is_same_v<ViewOf<T>, std::string_view>>> {
-  static void append(std::string& out, std::string_view v) {
-    for (char c : v) {
-      if (const char* escape = detail::c_escape(c)) {
-        out += escape;
-      } else {
-        out += c;
-      }
-    }
-  }
+  static void append(std::string& out, std::string_view v) { detail::append_c_escaped(out, v); }
   static bool parse(std::string_view text, std::string& bytes) {
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      if (text[i] != '\\') {
-        bytes += text[i];
-        continue;
-      }
-      if (++i == text.size()) return false;
-      switch (text[i]) {
-        case '\\':
-          bytes += '\\';
-          break;
-        case 't':
-          bytes += '\t';
-          break;
-        case 'n':
-          bytes += '\n';
-          break;
-        case 'r':
-          bytes += '\r';
-          break;
-        default:
-          return false;
-      }
-    }
-    return true;
+    return detail::append_c_unescaped(text, bytes);
   }
 };
 

@@ -26,6 +26,47 @@ constexpr const char* c_escape(char c) {
   }
 }
 
+// Appends `text` to `out` with those four bytes escaped.
+inline void append_c_escaped(std::string& out, std::string_view text) {
+  for (char c : text) {
+    if (const char* escape = c_escape(c)) {
+      out += escape;
+    } else {
+      out += c;
+    }
+  }
+}
+
+// The inverse of append_c_escaped: appends `text` to `bytes` with
+// each of those four escapes replaced by its byte; false for a backslash
+// that starts none of them.
+inline bool append_c_unescaped(std::string_view text, std::string& bytes) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\') {
+      bytes += text[i];
+      continue;
+    }
+    if (++i == text.size()) return false;
+    switch (text[i]) {
+      case '\\':
+        bytes += '\\';
+        break;
+      case 't':
+        bytes += '\t';
+        break;
+      case 'n':
+        bytes += '\n';
+        break;
+      case 'r':
+        bytes += '\r';
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
 // Appends `prefix` and the two hex digits of `byte`: ("\\x", 0xe9) gives
 // "\\xe9", ("\\u00", 0x01) gives "\\u0001".
 inline void append_hex_escape(std::string& out, std::string_view prefix, unsigned char byte) {

@@ -7,6 +7,7 @@
 #include <typeinfo>
 
 #include "mapreduce/codec.hpp"
+#include "mapreduce/detail/escape.hpp"
 #include "mapreduce/error.hpp"
 #include "mapreduce/export.hpp"
 
@@ -16,29 +17,8 @@ namespace mapreduce::detail {
 // value) pair in its Codec encoding, framed as one line,
 //   ESCAPED-KEY-BYTES <TAB> ESCAPED-VALUE-BYTES <NEWLINE>
 // where '\\', '\n', '\r' and '\t' are written as "\\\\", "\\n", "\\r" and
-// "\\t". Lines, so that the next step's map tasks are cut as any input's
-// are; escaped bytes, so that a record is its encoding, never a text form.
-
-inline void append_escaped(std::string& line, std::string_view bytes) {
-  for (char c : bytes) {
-    switch (c) {
-      case '\\':
-        line += "\\\\";
-        break;
-      case '\n':
-        line += "\\n";
-        break;
-      case '\r':
-        line += "\\r";
-        break;
-      case '\t':
-        line += "\\t";
-        break;
-      default:
-        line += c;
-    }
-  }
-}
+// "\\t" (append_c_escaped, as StreamText writes strings). Lines, so that the next step's map tasks are cut as
+// any input's are; escaped bytes, so that a record is its encoding, never a text form.
 
 // The type a written key or value travels as: its own, but strings of any
 // kind (literals, std::string, views) as std::string.
@@ -63,11 +43,11 @@ void append_step_field(std::string& line, const T& v) {
   using Type = StepType<T>;
   std::string bytes;
   if constexpr (std::is_same_v<Type, std::string>) {
-    append_escaped(line, std::string_view(v));
+    append_c_escaped(line, std::string_view(v));
   } else {
     bytes.resize(Codec<Type>::size(v));
     Codec<Type>::encode(v, bytes.data());
-    append_escaped(line, bytes);
+    append_c_escaped(line, bytes);
   }
 }
 
@@ -108,37 +88,13 @@ struct StepTypes {
 // line is not a step record.
 inline bool parse_step_record(std::string_view line, std::string& scratch, std::string_view& key,
                               std::string_view& value) {
+  // Escaped bytes hold no TAB: the one TAB is the separator.
+  const std::size_t tab = line.find('\t');
+  if (tab == std::string_view::npos || line.find('\t', tab + 1) != std::string_view::npos) return false;
   scratch.clear();
-  std::size_t key_size = std::string_view::npos;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (c == '\t') {
-      if (key_size != std::string_view::npos) return false;
-      key_size = scratch.size();
-    } else if (c != '\\') {
-      scratch += c;
-    } else if (++i == line.size()) {
-      return false;
-    } else {
-      switch (line[i]) {
-        case '\\':
-          scratch += '\\';
-          break;
-        case 'n':
-          scratch += '\n';
-          break;
-        case 'r':
-          scratch += '\r';
-          break;
-        case 't':
-          scratch += '\t';
-          break;
-        default:
-          return false;
-      }
-    }
-  }
-  if (key_size == std::string_view::npos) return false;
+  if (!append_c_unescaped(line.substr(0, tab), scratch)) return false;
+  const std::size_t key_size = scratch.size();
+  if (!append_c_unescaped(line.substr(tab + 1), scratch)) return false;
   key = std::string_view(scratch).substr(0, key_size);
   value = std::string_view(scratch).substr(key_size);
   return true;
