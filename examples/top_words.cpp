@@ -13,22 +13,8 @@
 #include <string_view>
 #include <utility>
 
-#include "words.hpp"
+#include "word_count.hpp"
 #include <mapreduce/mapreduce.hpp>
-
-class CountWords final : public mapreduce::MapReduceConcurrent<CountWords, std::string, std::int64_t> {
- public:
-  using MapReduceConcurrent::MapReduceConcurrent;
-  void mapper(std::string_view line, Emitter& emit) {
-    examples::for_each_word(line, [&](std::string_view word) { emit(word, 1); });
-  }
-  void combiner(std::string_view, std::int64_t& total, std::int64_t count) { total += count; }
-  std::pair<std::string_view, std::int64_t> reducer(std::string_view word, Values counts) {
-    std::int64_t total = 0;
-    for (std::int64_t count : counts) total += count;
-    return {word, total};
-  }
-};
 
 class FirstWords final : public mapreduce::MapReduceConcurrent<FirstWords, std::int64_t, std::string,
                                                                mapreduce::Pairs<std::string, std::int64_t>> {
@@ -74,7 +60,7 @@ int main(int argc, char** argv) {
           throw mapreduce::UsageError("--count (-n) must be a number of words (0 or more), not '" + n_text +
                                       "'");
         }
-        CountWords count(inputs, options);
+        WordCount count(inputs, options);
         FirstWords first(n, inputs, options);
         mapreduce::run_steps(count, first);
       });

@@ -1,4 +1,4 @@
-// slow_job: the word counter of examples/word_count.cpp (words are maximal runs
+// slow_job: the word counter of examples/word_count.hpp (words are maximal runs
 // of [A-Za-z0-9_'], case kept), slowed down on request so that the cli tests
 // can signal, kill or change things while it runs. Built for the tests only;
 // it has the stock command line of run_main and nothing else.
