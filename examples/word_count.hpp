@@ -20,9 +20,11 @@ class WordCount final : public mapreduce::MapReduceConcurrent<WordCount, std::st
     examples::for_each_word(line, [&](std::string_view word) { emit(word, 1); });
   }
 
-  // Adds up the counts of a word within a map task, so that each task passes
-  // on one count per distinct word.
+  // Adds up the counts of a word before they are passed on to reduce.
   void combiner(std::string_view, std::int64_t& total, std::int64_t count) { total += count; }
+  // A sum of integers is the same in any grouping and order, so the engine may
+  // combine a word's counts across all the map tasks a process runs.
+  static constexpr bool combine_in_any_order = true;
 
   // Python: return word, sum(counts)
   std::pair<std::string_view, std::int64_t> reducer(std::string_view word, Values counts) {

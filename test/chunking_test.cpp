@@ -11,6 +11,7 @@
 
 using mapreduce::detail::line_aligned_ranges;
 using mapreduce::detail::map_task_count;
+using mapreduce::detail::map_task_size;
 
 namespace {
 
@@ -57,12 +58,25 @@ BOOST_AUTO_TEST_CASE(a_long_line_leaves_empty_ranges) {
   for (std::size_t i = 1; i < chunks.size(); ++i) BOOST_TEST(chunks[i].empty());
 }
 
-BOOST_AUTO_TEST_CASE(task_count_depends_on_size_only) {
-  BOOST_TEST(map_task_count(0) == 1u);
-  BOOST_TEST(map_task_count(1) == 1u);
-  BOOST_TEST(map_task_count(1u << 20) == 1u);
-  BOOST_TEST(map_task_count((1u << 20) + 1) == 2u);
-  BOOST_TEST(map_task_count(std::size_t(16) << 20) == 16u);
-  BOOST_TEST(map_task_count(std::size_t(1) << 30) == 16u);
-  BOOST_TEST(map_task_count(std::size_t(2) << 30) == 32u);
+BOOST_AUTO_TEST_CASE(task_size_depends_on_the_input_size_only) {
+  constexpr std::size_t MiB = std::size_t(1) << 20;
+  // Small inputs: about 64 tasks, of at least 512 bytes.
+  BOOST_TEST(map_task_size(0) == 512u);
+  BOOST_TEST(map_task_size(20000) == 512u);
+  BOOST_TEST(map_task_size(64 * 1000) == 1000u);
+  // 64 tasks up to 256 MiB, then 4 MiB tasks up to 16 GiB.
+  BOOST_TEST(map_task_size(256 * MiB) == 4 * MiB);
+  BOOST_TEST(map_task_size(1024 * MiB) == 4 * MiB);
+  BOOST_TEST(map_task_size(std::size_t(16) << 30) == 4 * MiB);
+  // Then at most 4096 tasks.
+  BOOST_TEST(map_task_size(std::size_t(32) << 30) == 8 * MiB);
+}
+
+BOOST_AUTO_TEST_CASE(task_count_is_one_per_started_task_size) {
+  BOOST_TEST(map_task_count(0, 512) == 1u);
+  BOOST_TEST(map_task_count(1, 512) == 1u);
+  BOOST_TEST(map_task_count(512, 512) == 1u);
+  BOOST_TEST(map_task_count(513, 512) == 2u);
+  BOOST_TEST(map_task_count(20000, 512) == 40u);
+  BOOST_TEST(map_task_count(std::size_t(256) << 20, std::size_t(4) << 20) == 64u);
 }

@@ -28,6 +28,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "compression_support.hpp"
+#include "input/chunking.hpp"
 #include "test_support.hpp"
 #include <mapreduce/mapreduce.hpp>
 
@@ -173,21 +174,33 @@ using Fixture = JobFixture<>;
 
 BOOST_FIXTURE_TEST_SUITE(counters, Fixture)
 
-// Three small files, one map task each: the combiner's output per task is
-// the number of distinct words of its file.
+// Three small files: the combiner's output per map task is the number of
+// distinct words of its lines (the tasks are the engine's cut, chunking.cpp,
+// tested in chunking_test).
 BOOST_AUTO_TEST_CASE(user_and_engine_counters_equal_independent_counts) {
   std::mt19937_64 random(7);
   std::vector<std::string> paths;
+  std::vector<std::string> texts;
   Model all;
-  std::int64_t distinct_per_file = 0;
   for (std::size_t vocabulary : {50, 400, 3000}) {
-    const std::string text = random_text(random, 60'000 + vocabulary * 20, vocabulary);
-    paths.push_back(write("in" + std::to_string(paths.size()) + ".txt", text));
-    Model one;
-    add_to_model(one, text);
-    distinct_per_file += static_cast<std::int64_t>(one.counts.size());
-    add_to_model(all, text);
+    texts.push_back(random_text(random, 60'000 + vocabulary * 20, vocabulary));
+    paths.push_back(write("in" + std::to_string(paths.size()) + ".txt", texts.back()));
+    add_to_model(all, texts.back());
   }
+  std::int64_t distinct_per_task = 0;
+  std::int64_t tasks = 0;
+  const std::size_t task_size = mapreduce::detail::map_task_size(static_cast<std::uint64_t>(all.bytes));
+  for (const std::string& text : texts) {
+    for (std::string_view range : mapreduce::detail::line_aligned_ranges(
+             text, mapreduce::detail::map_task_count(text.size(), task_size))) {
+      if (range.empty()) continue;
+      Model one;
+      add_to_model(one, range);
+      distinct_per_task += static_cast<std::int64_t>(one.counts.size());
+      ++tasks;
+    }
+  }
+  BOOST_TEST_REQUIRE(tasks > 3);
   const auto distinct = static_cast<std::int64_t>(all.counts.size());
   std::string expected_output;
   for (const auto& [word, count] : all.counts) expected_output += word + "\t" + std::to_string(count) + "\n";
@@ -224,14 +237,14 @@ BOOST_AUTO_TEST_CASE(user_and_engine_counters_equal_independent_counts) {
         BOOST_TEST(counters.get(kEngine, "input lines") == all.lines);
         BOOST_TEST(counters.get(kEngine, "map output records") == all.words);
         if (combine) {
-          BOOST_TEST(counters.get(kEngine, "combine output records") == distinct_per_file);
+          BOOST_TEST(counters.get(kEngine, "combine output records") == distinct_per_task);
         } else {
           BOOST_TEST(!counters.entries().contains({std::string(kEngine), "combine output records"}));
         }
         BOOST_TEST(counters.get(kEngine, "distinct keys") == distinct);
         BOOST_TEST(counters.get(kEngine, "reduce output records") == distinct);
         BOOST_TEST(counters.get(kEngine, "input files") == 3);
-        BOOST_TEST(counters.get(kEngine, "map tasks") == 3);
+        BOOST_TEST(counters.get(kEngine, "map tasks") == tasks);
         BOOST_TEST(counters.get(kEngine, "failed task attempts") == 0);
         for (const char* phase : {"map phase ms", "reduce phase ms", "output phase ms"}) {
           BOOST_TEST(counters.entries().contains({std::string(kEngine), phase}), phase);
@@ -302,7 +315,8 @@ BOOST_AUTO_TEST_CASE(compressed_inputs_count_decompressed_bytes) {
     BOOST_TEST(counters.get(kEngine, "input lines") == model.lines);
     BOOST_TEST(counters.get(kEngine, "map output records") == model.words);
     BOOST_TEST(counters.get(kEngine, "input files") == 2);
-    BOOST_TEST(counters.get(kEngine, "map tasks") == 2);
+    // The compressed file is one task, read whole; the other is cut.
+    BOOST_TEST(counters.get(kEngine, "map tasks") > 2);
   }
 }
 

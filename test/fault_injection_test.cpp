@@ -175,24 +175,35 @@ std::size_t attempts_of(const Injection& injection) {
 
 // Counts the k-words of each line: mapper knows its line number from the
 // line itself, so it can fault on a chosen line whichever task runs it.
-struct FaultyJob final : mapreduce::MapReduceConcurrent<FaultyJob, std::string, std::int64_t> {
-  FaultyJob(std::string input, mapreduce::Options options, std::vector<Injection> injections)
-      : MapReduceConcurrent(std::move(input), std::move(options)), injections_(std::move(injections)) {}
+// With kCombines, a combiner that may combine across map tasks, so that a
+// worker's map tasks are committed together, as one run.
+template <bool kCombines>
+struct FaultyJobOf final : mapreduce::MapReduceConcurrent<FaultyJobOf<kCombines>, std::string, std::int64_t> {
+  using Base = mapreduce::MapReduceConcurrent<FaultyJobOf<kCombines>, std::string, std::int64_t>;
+  using typename Base::Emitter;
+  using typename Base::Values;
+  FaultyJobOf(std::string input, mapreduce::Options options, std::vector<Injection> injections)
+      : Base(std::move(input), std::move(options)), injections_(std::move(injections)) {}
 
   void mapper(std::string_view line, Emitter& emit) {
     const std::size_t number = line_number(line);
     for (const Injection& injection : injections_) {
       if (injection.stage == Stage::map && number == injection.line) strike(injection);
     }
-    ++counter(kCounterGroup, "lines");
+    ++this->counter(kCounterGroup, "lines");
     for_each_k_word(line, [&](std::string_view word) { emit(word, 1); });
   }
+
+  void combiner(std::string_view, std::int64_t& total, std::int64_t count) requires kCombines {
+    total += count;
+  }
+  static constexpr bool combine_in_any_order = kCombines;
 
   std::pair<std::string_view, std::int64_t> reducer(std::string_view key, Values counts) {
     for (const Injection& injection : injections_) {
       if (injection.stage == Stage::reduce && key == injection.key) strike(injection);
     }
-    ++counter(kCounterGroup, "keys");
+    ++this->counter(kCounterGroup, "keys");
     std::int64_t total = 0;
     for (std::int64_t c : counts) total += c;
     return {key, total};
@@ -233,6 +244,8 @@ struct FaultyJob final : mapreduce::MapReduceConcurrent<FaultyJob, std::string, 
 
   std::vector<Injection> injections_;
 };
+using FaultyJob = FaultyJobOf<false>;
+using CombiningFaultyJob = FaultyJobOf<true>;
 
 // The counters that say what the job computed (not how fast it ran): the
 // user's, counted by mapper and reducer, and a few of the engine's. A failed
@@ -381,7 +394,8 @@ struct Result {
   std::string what;
 };
 
-Result run_job(FaultyJob& job) {
+template <class Job>
+Result run_job(Job& job) {
   try {
     job.run();
     return {};
@@ -439,7 +453,8 @@ void check_names_task(const std::string& what, const Case& c) {
     const std::size_t partitions = 4 * c.processes;
     BOOST_TEST(to_size(m[2]) == partitions);
     BOOST_TEST(to_size(m[3]) == to_size(m[1]) - 1);
-    BOOST_TEST(to_size(m[3]) == mapreduce::detail::hash_bytes(kFaultKey) % partitions);
+    BOOST_TEST(to_size(m[3]) ==
+               mapreduce::detail::hash_partition(mapreduce::detail::hash_bytes(kFaultKey), partitions));
   }
 }
 
@@ -571,6 +586,25 @@ BOOST_DATA_TEST_CASE_F(Fixture, retries_crashed_tasks, data::make(cases()), c) {
   }
 }
 
+// A key that is never in kFaultKey's reduce partition, at 4, 8 or 16
+// partitions, so that two reduce faults are charged to different tasks.
+std::string_view key_apart_from_fault_key() {
+  using mapreduce::detail::hash_bytes;
+  using mapreduce::detail::hash_partition;
+  static const std::string found = [] {
+    for (int i = 0;; ++i) {
+      std::string key = "k" + std::to_string(i);
+      bool apart = true;
+      for (std::size_t partitions : {4u, 8u, 16u}) {
+        apart = apart && hash_partition(hash_bytes(key), partitions) !=
+                             hash_partition(hash_bytes(kFaultKey), partitions);
+      }
+      if (apart) return key;
+    }
+  }();
+  return found;
+}
+
 // Several tasks fault in the same job, in both phases, some twice in a row:
 // each is retried on its own, up to the limit of three attempts, and the
 // output is still the sequential engine's.
@@ -584,7 +618,8 @@ BOOST_FIXTURE_TEST_CASE(retries_several_tasks_in_both_phases, Fixture) {
           injection(Fault::exit_early, Stage::map, When::first_two_attempts, 45'001, {}, name + "exit"),
           injection(Fault::hang, Stage::map, When::first_attempt, kLines, {}, name + "hang"),
           injection(Fault::kill, Stage::reduce, When::first_two_attempts, 0, kFaultKey, name + "kill"),
-          injection(Fault::throw_exception, Stage::reduce, When::first_attempt, 0, "k5", name + "throw"),
+          injection(Fault::throw_exception, Stage::reduce, When::first_attempt, 0, key_apart_from_fault_key(),
+                    name + "throw"),
       };
       std::ostringstream out;
       FaultyJob job(input.path,
@@ -648,25 +683,35 @@ BOOST_FIXTURE_TEST_CASE(without_a_fault_nothing_strikes, Fixture) {
 // a worker with SIGKILL at the instant the shared counter has handed it a task
 // number it has not claimed yet ("taken"), or right after the claim, before
 // it recorded anything else ("claimed") — in map and in reduce, for the
-// first, a middle and the last task. Either way the task is run again and
-// the output and counters are a clean run's; a death after the claim is one
-// of the task's attempts, one before it is not.
+// first, a middle and the last task — or, in map, once the task is mapped
+// into a run not yet committed ("mapped"), or once its run is committed but
+// the task not yet marked done ("committed"). Each also with a job that
+// combines across tasks, whose workers commit all their tasks as one run.
+// Either way the output and counters are a clean run's; a death holding the
+// claim of the task it runs is one of the task's attempts; one before the
+// claim, or after the task was mapped, is not.
 struct ClaimCase {
-  const char* point;  // "map-taken", "map-claimed", "reduce-taken", "reduce-claimed"
+  const char* point;  // "map-taken", "map-claimed", "map-mapped", "map-committed", "reduce-taken", ...
   unsigned processes;
-  int which;  // 0: the first task, 1: a middle one, 2: the last
+  int which;               // 0: the first task, 1: a middle one, 2: the last
+  bool combining = false;  // CombiningFaultyJob
 };
 
 std::ostream& operator<<(std::ostream& out, const ClaimCase& c) {
   static const char* const kWhich[] = {"first", "middle", "last"};
-  return out << c.point << " of the " << kWhich[c.which] << " task, " << c.processes << " processes";
+  return out << c.point << " of the " << kWhich[c.which] << " task, " << c.processes << " processes"
+             << (c.combining ? ", combining across tasks" : "");
 }
 
 std::vector<ClaimCase> claim_cases() {
   std::vector<ClaimCase> all;
-  for (const char* point : {"map-taken", "map-claimed", "reduce-taken", "reduce-claimed"}) {
-    for (unsigned processes : {1u, 2u, 4u}) {
-      for (int which = 0; which < 3; ++which) all.push_back(ClaimCase{point, processes, which});
+  for (const char* point :
+       {"map-taken", "map-claimed", "map-mapped", "map-committed", "reduce-taken", "reduce-claimed"}) {
+    for (bool combining : {false, true}) {
+      if (combining && std::string_view(point).starts_with("reduce")) continue;
+      for (unsigned processes : {1u, 2u, 4u}) {
+        for (int which = 0; which < 3; ++which) all.push_back(ClaimCase{point, processes, which, combining});
+      }
     }
   }
   return all;
@@ -705,12 +750,12 @@ BOOST_DATA_TEST_CASE_F(Fixture, recovers_a_death_in_the_claim_window, data::make
   for (unsigned max_attempts : {kDefaultMaxAttempts, 1u}) {
     BOOST_TEST_CONTEXT("task " << task << " of " << tasks << ", max_attempts " << max_attempts) {
       std::ostringstream out;
-      FaultyJob job(
-          input.path,
-          mapreduce::Options{
-              .output = {}, .output_stream = &out, .processes = c.processes, .max_attempts = max_attempts},
-          {});
-      const Result result = run_job(job);
+      const mapreduce::Options options{
+          .output = {}, .output_stream = &out, .processes = c.processes, .max_attempts = max_attempts};
+      FaultyJob job(input.path, options, {});
+      CombiningFaultyJob combining_job(input.path, options, {});
+      const Result result = c.combining ? run_job(combining_job) : run_job(job);
+      const mapreduce::Counters& counters = c.combining ? combining_job.counters() : job.counters();
       if (claimed && max_attempts == 1) {
         // The death used the task's only attempt, and the error says so.
         BOOST_TEST(result.type == "WorkerError");
@@ -724,10 +769,9 @@ BOOST_DATA_TEST_CASE_F(Fixture, recovers_a_death_in_the_claim_window, data::make
       }
       BOOST_TEST(result.type == "", result.what);
       BOOST_TEST(first_difference(input.reference, out.str()) == "");
-      BOOST_TEST(computed_counters(job.counters()) == input.reference_counters);
-      BOOST_TEST(job.counters().get(mapreduce::kEngineCounters, "input bytes") ==
-                 std::int64_t(input.text.size()));
-      BOOST_TEST(failed_attempts(job.counters()) == 1);
+      BOOST_TEST(computed_counters(counters) == input.reference_counters);
+      BOOST_TEST(counters.get(mapreduce::kEngineCounters, "input bytes") == std::int64_t(input.text.size()));
+      BOOST_TEST(failed_attempts(counters) == 1);
     }
   }
 }

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "mapreduce/codec.hpp"
 #include "mapreduce/detail/combine_table.hpp"
@@ -36,6 +38,21 @@ std::size_t partition_of(Job* job, const MapOutput& out, std::string_view key_by
   }
 }
 
+// Whether emit queues a job's pairs (PendingPairs) to prefetch their slots:
+// when it has a combiner and its values are small and copied as bytes.
+template <class Job, class Key, class Value>
+inline constexpr bool kQueuesPairs = HasCombiner<Job, Key, Value>&& std::is_same_v<ViewOf<Value>, Value>&&
+                                         std::is_trivially_copyable_v<Value> &&
+                                     sizeof(Value) <= 16;
+
+// The queued pairs into the table, through the job's combiner.
+template <class Key, class Value, class Job>
+void drain_pending(Job& job, CombineTable<Value>& table, PendingPairs<Value>& pending) {
+  pending.drain(table, [&](std::string_view key_bytes, Value& combined, const Value& value) {
+    job.combiner(Codec<Key>::decode(key_bytes), combined, value);
+  });
+}
+
 }  // namespace detail
 
 // What mapper calls to produce a pair: emit(key, value) is the C++ form of the
@@ -50,8 +67,8 @@ template <class Key, class Value, class Job = void>
 class Emitter {
  public:
   explicit Emitter(detail::MapOutput& out, Job* job = nullptr, detail::CombineTable<Value>* table = nullptr,
-                   OutputFormat format = OutputFormat::tsv)
-      : out_(&out), job_(job), table_(table), format_(format) {}
+                   OutputFormat format = OutputFormat::tsv, detail::PendingPairs<Value>* pending = nullptr)
+      : out_(&out), job_(job), table_(table), pending_(pending), format_(format) {}
 
   void operator()(const ViewOf<Key>& key, const ViewOf<Value>& value) {
     out_->count_emitted();
@@ -79,8 +96,17 @@ class Emitter {
  private:
   void add(std::string_view key_bytes, const ViewOf<Key>& key, const ViewOf<Value>& value) {
     if constexpr (detail::HasCombiner<Job, Key, Value>) {
+      const std::uint64_t hash = detail::hash_bytes(key_bytes);
+      if constexpr (detail::kQueuesPairs<Job, Key, Value>) {
+        if (pending_ != nullptr && pending_->fits(key_bytes)) {
+          table_->prefetch(hash);
+          pending_->push(key_bytes, hash, value);
+          if (pending_->full()) detail::drain_pending<Key>(*job_, *table_, *pending_);
+          return;
+        }
+      }
       table_->upsert(
-          key_bytes, detail::hash_bytes(key_bytes), [&] { return Value(value); },
+          key_bytes, hash, [&] { return Value(value); },
           [&](Value& combined) { job_->combiner(key, combined, value); });
     } else {
       const std::size_t p = detail::partition_of<Job, Key>(job_, *out_, key_bytes, key);
@@ -91,6 +117,7 @@ class Emitter {
   detail::MapOutput* out_;
   [[maybe_unused]] Job* job_;
   [[maybe_unused]] detail::CombineTable<Value>* table_;
+  [[maybe_unused]] detail::PendingPairs<Value>* pending_;
   [[maybe_unused]] OutputFormat format_;
   char small_[64];
   std::string large_;

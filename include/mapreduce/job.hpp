@@ -174,6 +174,11 @@ class JobBase {
         "a map-only job (one without a reducer: is it spelled `reducer`?) has no reduce "
         "partitions to choose and no values to sort");
     static_assert(
+        !requires { requires Derived::combine_in_any_order; } || HasCombiner<Derived, Key, Value>,
+        "combine_in_any_order says how the job's combiner may be applied, but the job has no "
+        "combiner (is it spelled `combiner`, with the signature `void combiner(KeyView key, "
+        "Value& combined, ValueView value)`?)");
+    static_assert(
         !requires { &Derived::partition; } || HasPartitioner<Derived, Key>,
         "the job's partitioner must be `std::size_t partition(KeyView key, std::size_t "
         "partitions)`; with another signature it would never be called");

@@ -20,6 +20,39 @@ ReducedRuns map_only(ErasedJob& job, const InputSet& input, Counters& counters, 
   return reduced;
 }
 
+// A job that combines in any order: one table of combined values for all
+// the map tasks (the engine's one process is its one worker), reduced
+// straight from that table when there is one partition, or written into the
+// partitions once, at the end, when there are more.
+ReducedRuns combined_across_tasks(ErasedJob& job, const InputSet& input, std::size_t partitions,
+                                  Counters& counters, JobClock& clock) {
+  MapOutput mapped(partitions);
+  clock.start_phase("map", input.stored_bytes());
+  for (std::size_t t = 0; t < input.tasks().size(); ++t) {
+    run_map_task(job, input, t, mapped, counters);
+    clock.advance(input.tasks()[t].bytes.size());
+  }
+  clock.start_phase("reduce", partitions);
+  ReducedRuns reduced;
+  if (partitions > 1) {
+    flush_combined(job, mapped, counters);
+    count_map_output(mapped, counters);
+  }
+  for (std::size_t p = 0; p < partitions; ++p) {
+    ReduceTask task(job);
+    if (partitions == 1) {
+      task.add_map_table();
+    } else {
+      task.add(mapped.partition(p));
+    }
+    ReduceOutput& out = reduced.local.emplace_back();
+    task.finish(out, counters);
+    reduced.runs.push_back(out.bytes());
+    clock.advance(1);
+  }
+  return reduced;
+}
+
 }  // namespace
 
 ReducedRuns run_sequential(ErasedJob& job, const InputSet& input, const EngineSettings& settings,
@@ -31,6 +64,7 @@ ReducedRuns run_sequential(ErasedJob& job, const InputSet& input, const EngineSe
   // buffer reused, so memory holds one value per distinct key rather than
   // every task's output; otherwise every task's pairs are kept until reduce.
   const std::size_t partitions = settings.reducers == 0 ? 1 : settings.reducers;
+  if (job.combines_across_tasks()) return combined_across_tasks(job, input, partitions, counters, clock);
   ReduceTask first(job);
   const bool combine_as_mapped = first.combines() && partitions == 1;
   std::deque<MapOutput> kept;
@@ -40,6 +74,7 @@ ReducedRuns run_sequential(ErasedJob& job, const InputSet& input, const EngineSe
     MapOutput& mapped = combine_as_mapped ? scratch : kept.emplace_back(partitions);
     mapped.clear();
     run_map_task(job, input, t, mapped, counters);
+    count_map_output(mapped, counters);
     if (combine_as_mapped) first.add(mapped.partition(0));
     clock.advance(input.tasks()[t].bytes.size());
   }

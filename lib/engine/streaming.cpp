@@ -26,6 +26,9 @@ void run_stream_map(ErasedJob& job, const InputSet& input, Counters& counters, O
   for (std::size_t t = 0; t < input.tasks().size(); ++t) {
     mapped.clear();
     run_map_task(job, input, t, mapped, counters, path);
+    // A job that combines across tasks still writes each task's pairs as the
+    // task ends, so that the stream flows and memory stays bounded.
+    if (job.combines_across_tasks()) flush_combined(job, mapped, counters);
     RecordReader reader(mapped.partition(0));
     while (reader.next(key, value)) {
       if (job.map_only()) {

@@ -65,11 +65,24 @@ std::uint64_t run_map_task(ErasedJob& job, const InputSet& input, std::size_t ta
       static_cast<std::int64_t>(out.line_count() - lines_before);
   counters(kEngineCounters, "map output records") +=
       static_cast<std::int64_t>(out.emitted_count() - emitted_before);
-  if (job.has_combiner()) {
+  if (job.has_combiner() && !job.combines_across_tasks()) {
     counters(kEngineCounters, "combine output records") +=
         static_cast<std::int64_t>(out.record_count() - records_before);
   }
   return bytes;
+}
+
+void flush_combined(ErasedJob& job, MapOutput& out, Counters& counters) {
+  const std::uint64_t records_before = out.record_count();
+  job.flush_combined(out);
+  counters(kEngineCounters, "combine output records") +=
+      static_cast<std::int64_t>(out.record_count() - records_before);
+}
+
+void count_map_output(const MapOutput& out, Counters& counters) {
+  std::uint64_t bytes = 0;
+  for (std::size_t p = 0; p < out.partition_count(); ++p) bytes += out.partition(p).size();
+  counters(kEngineCounters, "intermediate bytes") += static_cast<std::int64_t>(bytes);
 }
 
 void ReduceTask::add(std::string_view section) {
@@ -78,6 +91,10 @@ void ReduceTask::add(std::string_view section) {
   } else {
     sections_.push_back(section);
   }
+}
+
+void ReduceTask::add_map_table() {
+  calling_reducer([&] { job_.combine_map_table(); });
 }
 
 void ReduceTask::finish(ReduceOutput& out, Counters& counters) {

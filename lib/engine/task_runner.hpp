@@ -28,6 +28,14 @@ namespace mapreduce::detail {
 std::uint64_t run_map_task(ErasedJob& job, const InputSet& input, std::size_t task, MapOutput& out,
                            Counters& counters, std::string_view path = {});
 
+// The map side's table of combined values (a job that combines across
+// tasks) into `out`, counted as "combine output records".
+void flush_combined(ErasedJob& job, MapOutput& out, Counters& counters);
+
+// Counts `out`'s records, all partitions, as "intermediate bytes": what a map
+// run stores for reduce.
+void count_map_output(const MapOutput& out, Counters& counters);
+
 // One reduce task: the sections of one partition (a map task's records of
 // it), added in input order, then reduced into (key, output line) records in
 // ascending key order. With a combiner each section is combined as it is
@@ -43,6 +51,9 @@ class ReduceTask {
 
   // Throws UserCodeError if the combiner throws.
   void add(std::string_view section);
+  // Adds the map side's table of combined values (a job that combines
+  // across tasks), as add() would its records. Throws UserCodeError.
+  void add_map_table();
 
   // Runs reducer_setup(), reducer once per key into `out`, then
   // reducer_cleanup(), and adds

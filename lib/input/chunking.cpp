@@ -116,13 +116,18 @@ std::vector<std::string_view> line_aligned_ranges(std::string_view text, std::si
   return record_aligned_ranges(text, count, RecordFormat::lines());
 }
 
-std::size_t map_task_count(std::size_t bytes) {
-  constexpr std::size_t kMinTaskBytes = std::size_t(1) << 20;
-  constexpr std::size_t kMaxTaskBytes = std::size_t(64) << 20;
-  constexpr std::size_t kUsualTasks = 16;
-  const std::size_t small_tasks = (bytes + kMinTaskBytes - 1) / kMinTaskBytes;
-  const std::size_t large_tasks = (bytes + kMaxTaskBytes - 1) / kMaxTaskBytes;
-  const std::size_t tasks = std::max(large_tasks, std::min(kUsualTasks, small_tasks));
+std::size_t map_task_size(std::uint64_t total_bytes) {
+  constexpr std::uint64_t kSpreadTasks = 64;
+  constexpr std::uint64_t kMinTaskBytes = 512;
+  constexpr std::uint64_t kMaxTaskBytes = std::uint64_t(4) << 20;
+  constexpr std::uint64_t kMaxTasks = 4096;
+  const std::uint64_t spread = std::clamp(total_bytes / kSpreadTasks, kMinTaskBytes, kMaxTaskBytes);
+  const std::uint64_t bounded = (total_bytes + kMaxTasks - 1) / kMaxTasks;
+  return static_cast<std::size_t>(std::max(spread, bounded));
+}
+
+std::size_t map_task_count(std::size_t bytes, std::size_t task_size) {
+  const std::size_t tasks = (bytes + task_size - 1) / task_size;
   return tasks == 0 ? 1 : tasks;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -34,10 +35,18 @@ std::vector<std::string_view> record_aligned_ranges(std::string_view text, std::
 // record_aligned_ranges for lines.
 std::vector<std::string_view> line_aligned_ranges(std::string_view text, std::size_t count);
 
-// How many map tasks an input of `bytes` bytes is cut into: one per started
-// MiB up to 16, and above 1 GiB as many as keep each task under about 64 MiB. It depends on the input alone,
-// never on the number of processes, so both engines run the very same map tasks: with a combiner, every
-// reducer sees the same partial values in the same order whatever the process count.
-std::size_t map_task_count(std::size_t bytes);
+// The size of the map tasks of an input of `total_bytes` bytes (all its
+// files together): about a 64th of it, so that a small input with an
+// expensive mapper still keeps every process of a large machine busy, but at
+// least 512 bytes and at most 4 MiB, and above 16 GiB as much as keeps the
+// tasks at 4096. It depends on the input alone, never on the number of
+// processes, so both engines run the very same map tasks: with a combiner,
+// every reducer sees the same partial values in the same order whatever the
+// process count.
+std::size_t map_task_size(std::uint64_t total_bytes);
+
+// How many tasks a file of `bytes` bytes is cut into when tasks are
+// `task_size` bytes: one per started task_size, at least one.
+std::size_t map_task_count(std::size_t bytes, std::size_t task_size);
 
 }  // namespace mapreduce::detail

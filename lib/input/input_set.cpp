@@ -49,6 +49,7 @@ bool is_directory(const std::string& path) {
 InputSet::InputSet(const std::vector<std::string>& paths, const RecordFormat& records) : records_(records) {
   if (paths.empty()) throw UsageError("no input given");
   for (const std::string& path : paths) add(path);
+  cut_into_tasks();
 }
 
 void InputSet::add(const std::string& path) {
@@ -64,24 +65,33 @@ void InputSet::add(const std::string& path) {
 }
 
 void InputSet::add_file(std::unique_ptr<InputFile> input) {
-  const auto index = static_cast<std::uint32_t>(files_.size());
   const std::string_view data = input->data();
   const Compression compression =
       input->path() == "standard input" ? Compression::none : compression_of(input->path());
   stored_bytes_ += data.size();
-  if (compression != Compression::none || records_.kind == RecordKind::file) {
-    // A file record is read whole, an empty one too.
-    tasks_.push_back(MapTask{index, data});
-  } else if (!data.empty()) {
-    if (records_.kind == RecordKind::fixed && data.size() % records_.size != 0) {
-      throw InputError("input " + input->path() + " is " + std::to_string(data.size()) +
-                       " bytes, not a whole number of " + std::to_string(records_.size) + "-byte records");
-    }
-    for (std::string_view range : record_aligned_ranges(data, map_task_count(data.size()), records_)) {
-      if (!range.empty()) tasks_.push_back(MapTask{index, range});
-    }
+  if (compression == Compression::none && records_.kind == RecordKind::fixed &&
+      data.size() % records_.size != 0) {
+    throw InputError("input " + input->path() + " is " + std::to_string(data.size()) +
+                     " bytes, not a whole number of " + std::to_string(records_.size) + "-byte records");
   }
   files_.push_back(File{std::move(input), compression});
+}
+
+// Once every file is known, since the task size depends on them all.
+void InputSet::cut_into_tasks() {
+  const std::size_t task_size = map_task_size(stored_bytes_);
+  for (std::uint32_t index = 0; index < files_.size(); ++index) {
+    const std::string_view data = files_[index].input->data();
+    if (files_[index].compression != Compression::none || records_.kind == RecordKind::file) {
+      // A file record is read whole, an empty one too.
+      tasks_.push_back(MapTask{index, data});
+    } else if (!data.empty()) {
+      for (std::string_view range :
+           record_aligned_ranges(data, map_task_count(data.size(), task_size), records_)) {
+        if (!range.empty()) tasks_.push_back(MapTask{index, range});
+      }
+    }
+  }
 }
 
 void InputSet::read(std::size_t t, const std::function<void(std::string_view text)>& blocks) const {

@@ -67,6 +67,7 @@ class InputSet {
   };
   void add(const std::string& path);
   void add_file(std::unique_ptr<InputFile> input);
+  void cut_into_tasks();
 
   RecordFormat records_;
   std::vector<File> files_;

@@ -55,6 +55,16 @@ struct ReducedPartition {
 // claiming slot, so a worker that dies at any instruction either holds the
 // claim, which the parent finds by scanning for its slot (holding_task), or
 // never made it, and the task is still free for any worker to take.
+//
+// Map tasks are committed in runs: a run is the output of one or more map
+// tasks that one worker ran (one, unless the job combines across tasks),
+// named by the first task of it (its head), which no other committed run
+// holds. A task the worker has mapped into a run not yet committed is
+// "mapped" (by that slot); the run's committed flag, set once its output and
+// bounds are in place, is the one instant that commits all its tasks, which
+// are then marked done. The parent settles a dead worker's mapped tasks by
+// that flag (settle_mapped_tasks): done if their run was committed, free
+// again otherwise.
 class ControlBlock {
  public:
   ControlBlock(unsigned workers, std::size_t map_tasks, std::size_t partitions);
@@ -84,6 +94,20 @@ class ControlBlock {
 
   // Worker: `task`, which it claimed, is done and its output committed.
   void finish_task(Phase phase, std::size_t task) { state(phase, task).store(kDone); }
+
+  // Worker: map task `task`, which it claimed, is in the run headed by
+  // `head` that it has yet to commit.
+  void map_into_run(std::size_t task, std::size_t head, unsigned worker) {
+    run_head(task) = static_cast<std::uint32_t>(head);
+    state(Phase::map, task).store(kMapped | (worker + 1));
+  }
+  // Worker: the run headed by `head`, whose output and bounds are stored,
+  // is committed.
+  void commit_run(std::size_t head) { committed(head).store(1); }
+  bool is_committed_run(std::size_t head) { return committed(head).load() == 1; }
+  // Parent, after worker slot `worker` died: its mapped tasks done if their
+  // run was committed, free otherwise.
+  void settle_mapped_tasks(unsigned worker);
   bool is_done(Phase phase, std::size_t task) { return state(phase, task).load() == kDone; }
 
   // Parent, after worker slot `worker` died (and was reaped): the task of the
@@ -100,18 +124,21 @@ class ControlBlock {
 
   // Where each finished task's output is: storage that IntermediateStore,
   // the one owner of the layout, reads and writes.
-  // The slot whose arena holds map task t's output.
-  std::uint32_t& map_worker(std::size_t task) { return at<std::uint32_t>(map_workers_)[task]; }
-  // partitions + 2 offsets into that arena for map task t.
-  std::uint64_t* partition_bounds(std::size_t task) {
-    return at<std::uint64_t>(bounds_) + task * (partitions_ + 2);
+  // The slot whose arena holds the output of the run headed by map task
+  // `head`.
+  std::uint32_t& map_worker(std::size_t head) { return at<std::uint32_t>(map_workers_)[head]; }
+  // partitions + 2 offsets into that arena for the run headed by `head`.
+  std::uint64_t* partition_bounds(std::size_t head) {
+    return at<std::uint64_t>(bounds_) + head * (partitions_ + 2);
   }
   ReducedPartition& reduced(std::size_t partition) { return at<ReducedPartition>(reduced_)[partition]; }
 
  private:
-  // A task's state: free, done, or claimed by slot (state - 1).
+  // A task's state: free, done, claimed by slot (state - 1), or, for a map
+  // task, mapped by slot (state - kMapped - 1) into a run not yet committed.
   static constexpr std::uint32_t kFree = 0;
   static constexpr std::uint32_t kDone = 0xffffffff;
+  static constexpr std::uint32_t kMapped = 0x80000000;
 
   struct Header {
     std::atomic<std::uint32_t> next_task;
@@ -126,6 +153,10 @@ class ControlBlock {
   std::atomic<std::uint32_t>& state(Phase phase, std::size_t task) {
     return at<std::atomic<std::uint32_t>>(phase == Phase::map ? map_state_ : reduce_state_)[task];
   }
+  std::atomic<std::uint32_t>& committed(std::size_t head) {
+    return at<std::atomic<std::uint32_t>>(committed_)[head];
+  }
+  std::uint32_t& run_head(std::size_t task) { return at<std::uint32_t>(run_heads_)[task]; }
   bool try_claim(Phase phase, std::size_t task, unsigned worker) {
     std::atomic<std::uint32_t>& s = state(phase, task);
     std::uint32_t expected = kFree;
@@ -138,6 +169,8 @@ class ControlBlock {
   std::size_t map_state_ = 0;
   std::size_t reduce_state_ = 0;
   std::size_t map_workers_ = 0;
+  std::size_t committed_ = 0;
+  std::size_t run_heads_ = 0;
   std::size_t bounds_ = 0;
   std::size_t reduced_ = 0;
   std::optional<SharedBlock> block_;

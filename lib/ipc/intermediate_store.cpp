@@ -2,8 +2,9 @@
 
 namespace mapreduce::detail {
 
-IntermediateStore::IntermediateStore(ControlBlock& control, unsigned workers, std::size_t partitions)
-    : control_(control), partitions_(partitions) {
+IntermediateStore::IntermediateStore(ControlBlock& control, unsigned workers, std::size_t map_tasks,
+                                     std::size_t partitions)
+    : control_(control), map_tasks_(map_tasks), partitions_(partitions) {
   map_arenas_.reserve(workers);
   reduce_arenas_.reserve(workers);
   for (unsigned w = 0; w < workers; ++w) {
@@ -22,20 +23,20 @@ void IntermediateStore::resume_reduce(unsigned worker) {
 
 // bounds[p] .. bounds[p + 1] is partition p in the arena; bounds[partitions]
 // .. bounds[partitions + 1] what the task counted.
-void IntermediateStore::commit_map_task(unsigned worker, std::size_t task, const MapOutput& out,
-                                        std::string_view counted) {
+void IntermediateStore::store_map_run(unsigned worker, std::size_t head, const MapOutput& out,
+                                      std::string_view counted) {
   std::vector<std::string_view> pieces(partitions_ + 1);
   for (std::size_t p = 0; p < partitions_; ++p) pieces[p] = out.partition(p);
   pieces[partitions_] = counted;
   SharedArena& arena = map_arenas_[worker];
   std::uint64_t offset = arena.append(pieces);
-  std::uint64_t* bounds = control_.partition_bounds(task);
+  std::uint64_t* bounds = control_.partition_bounds(head);
   for (std::size_t p = 0; p <= partitions_; ++p) {
     bounds[p] = offset;
     offset += pieces[p].size();
   }
   bounds[partitions_ + 1] = offset;
-  control_.map_worker(task) = worker;
+  control_.map_worker(head) = worker;
   control_.slot(worker).map_bytes = arena.size();
 }
 
@@ -58,16 +59,20 @@ std::vector<MappedRegion> IntermediateStore::map_committed(
 }
 
 IntermediateStore::MapOutputs::MapOutputs(const IntermediateStore& store)
-    : store_(&store), arenas_(store.map_committed(store.map_arenas_, &WorkerSlot::map_bytes)) {}
+    : store_(&store), arenas_(store.map_committed(store.map_arenas_, &WorkerSlot::map_bytes)) {
+  for (std::uint32_t head = 0; head < store.map_tasks_; ++head) {
+    if (store.control_.is_committed_run(head)) runs_.push_back(head);
+  }
+}
 
-std::string_view IntermediateStore::MapOutputs::section(std::size_t task, std::size_t partition) const {
-  const std::uint64_t* bounds = store_->control_.partition_bounds(task);
-  return arenas_[store_->control_.map_worker(task)].view().substr(bounds[partition],
+std::string_view IntermediateStore::MapOutputs::section(std::size_t head, std::size_t partition) const {
+  const std::uint64_t* bounds = store_->control_.partition_bounds(head);
+  return arenas_[store_->control_.map_worker(head)].view().substr(bounds[partition],
                                                                   bounds[partition + 1] - bounds[partition]);
 }
 
-std::string_view IntermediateStore::MapOutputs::counted(std::size_t task) const {
-  return section(task, store_->partitions_);
+std::string_view IntermediateStore::MapOutputs::counted(std::size_t head) const {
+  return section(head, store_->partitions_);
 }
 
 IntermediateStore::ReduceOutputs::ReduceOutputs(const IntermediateStore& store)

@@ -1,13 +1,18 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <new>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
+#include "mapreduce/detail/hash.hpp"
+#include "mapreduce/detail/zeroed_pages.hpp"
 #include "mapreduce/error.hpp"
 
 namespace mapreduce::detail {
@@ -54,6 +59,10 @@ class KeyArena {
     left_ -= bytes.size();
     return {out, bytes.size()};
   }
+  // The bytes of its blocks.
+  std::size_t bytes() const {
+    return blocks_.size() <= 1 ? first_size_ : first_size_ + (blocks_.size() - 1) * kBlockSize;
+  }
   void clear() {
     if (blocks_.size() > 1) blocks_.resize(1);
     if (!blocks_.empty()) {
@@ -83,90 +92,228 @@ class KeyArena {
   std::size_t first_size_ = 0;
 };
 
-// The map side of a combiner: one value per distinct key of a map task, found
-// by the key's encoded bytes in an open-addressing table (linear probing, at
-// most half full). Entries stay in insertion order, which makes the task's
-// output deterministic. Owned by one process. Running out of memory while
-// growing throws ResourceError naming the sizes.
+// The table of a combiner: one value per distinct key, found by the key's
+// encoded bytes in an open-addressing table (linear probing, at most half
+// full) of 32-byte slots that hold the key's length, 32 bits of its hash, the
+// key itself when it has at most 16 bytes (else a pointer to it in an arena),
+// and the value itself when it is a small trivial type (else its index in a
+// vector). A probe of a short key with a small value so touches one cache
+// line, which the caller can prefetch (prefetch()) well before upsert(). The
+// order of the slots is a function of the keys and of the order they came
+// in, so it is the same in every process and run. Owned by one process.
+// Running out of memory throws ResourceError naming the sizes.
 template <class Value>
 class CombineTable {
  public:
-  struct Entry {
-    std::string_view key;
-    Value value;
-  };
+  static constexpr bool kValueInSlot = std::is_trivial_v<Value> && sizeof(Value) <= 8 && alignof(Value) <= 8;
+  static constexpr std::size_t kKeyInSlot = 16;
 
-  // If `key` is new, stores make() for it; otherwise calls combine(value).
+  CombineTable() : slots_(kFirstCapacity * sizeof(Slot), "the combiner's table"), mask_(kFirstCapacity - 1) {}
+
+  // Starts bringing the slot of a key with this hash into the cache.
+  void prefetch(std::uint64_t hash) const { __builtin_prefetch(slot_array() + (hash & mask_), 1, 1); }
+
+  // If `key` (whose hash_bytes is `hash`) is new, stores make() for it;
+  // otherwise calls combine(value).
   template <class Make, class Combine>
   void upsert(std::string_view key, std::uint64_t hash, Make&& make, Combine&& combine) {
-    if ((entries_.size() + 1) * 2 > slots_.size()) grow();
+    if (key.size() >= UINT32_MAX) [[unlikely]] {
+      throw std::length_error("a key of " + std::to_string(key.size()) + " bytes is over the 4 GiB limit");
+    }
     const auto tag = static_cast<std::uint32_t>(hash >> 32);
+    const auto stored_size = static_cast<std::uint32_t>(key.size() + 1);
+    Slot* const slots = slot_array();
     for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
-      Slot& slot = slots_[i];
-      if (slot.entry == 0) {
-        entries_.push_back(Entry{arena_.store(key), make()});
-        hashes_.push_back(hash);
-        slot = Slot{static_cast<std::uint32_t>(entries_.size()), tag};
+      Slot& slot = slots[i];
+      if (slot.stored_size == 0) {
+        if ((size_ + 1) * 2 > mask_ + 1) {
+          grow();
+          return upsert(key, hash, make, combine);
+        }
+        fill(slot, key, make());
+        slot.tag = tag;
+        slot.stored_size = stored_size;
+        ++size_;
         return;
       }
-      if (slot.tag == tag) {
-        Entry& entry = entries_[slot.entry - 1];
-        if (bytes_equal(entry.key, key)) {
-          combine(entry.value);
-          return;
-        }
+      if (slot.tag == tag && slot.stored_size == stored_size && bytes_equal(slot.key(), key)) {
+        combine(value_of(slot));
+        return;
       }
     }
   }
 
-  const std::vector<Entry>& entries() const { return entries_; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  // What the table holds in memory: slots, long keys and values.
+  std::size_t bytes() const { return slots_.size() + arena_.bytes() + values_.capacity() * sizeof(Value); }
+
+  // Calls f(key, value) for every key, in slot order.
+  template <class F>
+  void for_each(F&& f) {
+    Slot* const slots = slot_array();
+    for (std::size_t i = 0; i <= mask_; ++i) {
+      if (slots[i].stored_size != 0) f(slots[i].key(), value_of(slots[i]));
+    }
+  }
+
+  // Calls f(key, value) for every key, in ascending byte order of the keys.
+  template <class F>
+  void for_each_in_key_order(F&& f) {
+    // Sorted by the first 8 key bytes as a big-endian number (the same order
+    // as the bytes'), so that most comparisons touch no key at all.
+    struct Ordered {
+      std::uint64_t prefix;
+      Slot* slot;
+    };
+    std::vector<Ordered> order;
+    order.reserve(size_);
+    Slot* const slots = slot_array();
+    for (std::size_t i = 0; i <= mask_; ++i) {
+      if (slots[i].stored_size != 0) order.push_back(Ordered{big_endian_prefix(slots[i].key()), &slots[i]});
+    }
+    std::sort(order.begin(), order.end(), [](const Ordered& a, const Ordered& b) {
+      if (a.prefix != b.prefix) return a.prefix < b.prefix;
+      return a.slot->key() < b.slot->key();
+    });
+    for (const Ordered& entry : order) f(entry.slot->key(), value_of(*entry.slot));
+  }
 
   void clear() {
-    entries_.clear();
-    hashes_.clear();
-    std::fill(slots_.begin(), slots_.end(), Slot{});
+    if (size_ != 0) slots_.zero();
+    size_ = 0;
+    values_.clear();
     arena_.clear();
   }
 
  private:
+  static constexpr std::size_t kFirstCapacity = 1024;
+  using Payload = std::conditional_t<kValueInSlot, Value, std::uint64_t>;
   struct Slot {
-    std::uint32_t entry = 0;  // index + 1 into entries_; 0 when free
-    std::uint32_t tag = 0;    // high bits of the hash
+    std::uint32_t stored_size;  // the key's size + 1; 0 when the slot is free
+    std::uint32_t tag;          // the hash's high 32 bits
+    union {
+      char bytes[kKeyInSlot];
+      const char* pointer;
+    } key_;
+    Payload payload;  // the value, or its index in values_
+
+    std::string_view key() const {
+      const std::size_t size = stored_size - 1;
+      return {size <= kKeyInSlot ? key_.bytes : key_.pointer, size};
+    }
   };
 
-  void grow() {
-    const std::size_t size = slots_.empty() ? 1024 : slots_.size() * 2;
-    try {
-      // Room for every entry the grown table holds before it grows again, so
-      // that upsert never reallocates outside this function.
-      entries_.reserve(size / 2);
-      hashes_.reserve(size / 2);
-      slots_.assign(size, Slot{});
-    } catch (const std::bad_alloc&) {
-      // Empty and consistent again: the table is of no more use to this task.
-      slots_.clear();
-      mask_ = 0;
-      entries_.clear();
-      hashes_.clear();
-      throw ResourceError(
-          "out of memory: cannot grow the combiner's table of " + std::to_string(entries_.size()) +
-          " keys to " + std::to_string(size) + " slots (" +
-          std::to_string(size * (sizeof(Slot) + (sizeof(Entry) + sizeof(std::uint64_t)) / 2)) + " bytes)");
-    }
-    mask_ = size - 1;
-    for (std::size_t e = 0; e < entries_.size(); ++e) {
-      const std::uint64_t hash = hashes_[e];
-      std::size_t i = hash & mask_;
-      while (slots_[i].entry != 0) i = (i + 1) & mask_;
-      slots_[i] = Slot{static_cast<std::uint32_t>(e + 1), static_cast<std::uint32_t>(hash >> 32)};
+  Slot* slot_array() const { return reinterpret_cast<Slot*>(slots_.data()); }
+
+  Value& value_of(Slot& slot) {
+    if constexpr (kValueInSlot) {
+      return slot.payload;
+    } else {
+      return values_[slot.payload];
     }
   }
 
-  std::vector<Slot> slots_;
-  std::vector<Entry> entries_;
-  std::vector<std::uint64_t> hashes_;
-  std::size_t mask_ = 0;
-  KeyArena arena_;
+  void fill(Slot& slot, std::string_view key, Value&& value) {
+    if (key.size() <= kKeyInSlot) {
+      if (!key.empty()) std::memcpy(slot.key_.bytes, key.data(), key.size());
+    } else {
+      slot.key_.pointer = arena_.store(key).data();
+    }
+    if constexpr (kValueInSlot) {
+      slot.payload = value;
+    } else {
+      try {
+        values_.push_back(std::move(value));
+      } catch (const std::bad_alloc&) {
+        throw ResourceError("out of memory: cannot store the combiner's value of key " +
+                            std::to_string(size_ + 1));
+      }
+      slot.payload = values_.size() - 1;
+    }
+  }
+
+  static std::uint64_t big_endian_prefix(std::string_view key) {
+    unsigned char bytes[8] = {};
+    std::memcpy(bytes, key.data(), key.size() < 8 ? key.size() : 8);
+    std::uint64_t prefix = 0;
+    for (unsigned char byte : bytes) prefix = prefix << 8 | byte;
+    return prefix;
+  }
+
+  void grow() {
+    const std::size_t capacity = (mask_ + 1) * 2;
+    ZeroedPages grown(capacity * sizeof(Slot), "the combiner's table");
+    Slot* const to = reinterpret_cast<Slot*>(grown.data());
+    const std::size_t mask = capacity - 1;
+    Slot* const from = slot_array();
+    for (std::size_t j = 0; j <= mask_; ++j) {
+      if (from[j].stored_size == 0) continue;
+      std::size_t i = hash_bytes(from[j].key()) & mask;
+      while (to[i].stored_size != 0) i = (i + 1) & mask;
+      to[i] = from[j];
+      // A key kept in the slot moved with it; the view key() gives follows.
+    }
+    slots_ = std::move(grown);
+    mask_ = mask;
+  }
+
+  ZeroedPages slots_;
+  std::size_t mask_;
+  std::size_t size_ = 0;
+  std::vector<Value> values_;  // when a value does not fit in its slot
+  KeyArena arena_;             // keys longer than kKeyInSlot
+};
+
+// Pairs on their way into a CombineTable, held back so that the slots of
+// several keys are fetched from memory at once: emit() hashes a key, starts
+// fetching its slot and queues the pair; the queue is emptied into the table
+// when it is full and after every record, so that a combiner that throws is
+// still blamed on the record whose pair it combined. Only for values that a
+// byte copy keeps (integers, floating point) and short keys.
+template <class Value>
+class PendingPairs {
+ public:
+  static constexpr std::size_t kDepth = 16;
+  static constexpr std::size_t kKeyBytes = 32;
+
+  bool fits(std::string_view key) const { return key.size() <= kKeyBytes; }
+  bool full() const { return count_ == kDepth; }
+  bool empty() const { return count_ == 0; }
+  void clear() { count_ = 0; }
+
+  void push(std::string_view key, std::uint64_t hash, const Value& value) {
+    Pair& pair = pairs_[count_++];
+    pair.hash = hash;
+    pair.size = static_cast<std::uint32_t>(key.size());
+    pair.value = value;
+    if (!key.empty()) std::memcpy(pair.key, key.data(), key.size());
+  }
+
+  // Upserts the queued pairs in the order they came, combining with
+  // combine(key bytes, combined value, value).
+  template <class Combine>
+  void drain(CombineTable<Value>& table, Combine&& combine) {
+    const std::size_t count = count_;
+    count_ = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      const Pair& pair = pairs_[i];
+      const std::string_view key(pair.key, pair.size);
+      table.upsert(
+          key, pair.hash, [&] { return pair.value; },
+          [&](Value& combined) { combine(key, combined, pair.value); });
+    }
+  }
+
+ private:
+  struct Pair {
+    std::uint64_t hash;
+    std::uint32_t size;
+    Value value;
+    char key[kKeyBytes];
+  };
+  Pair pairs_[kDepth];
+  std::size_t count_ = 0;
 };
 
 }  // namespace mapreduce::detail

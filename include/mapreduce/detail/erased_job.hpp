@@ -59,6 +59,23 @@ class MAPREDUCE_EXPORT ErasedJob {
   // reduce phase.
   virtual bool map_only() const = 0;
 
+  // Whether the combiner may combine across map tasks (the job declares
+  // combine_in_any_order). If so, the map side keeps one table of combined
+  // values for all the tasks a process runs, which the engine writes out
+  // with flush_combined when it commits them; otherwise each map task's
+  // output holds its own combined pairs.
+  virtual bool combines_across_tasks() const = 0;
+  // The map side's combined pairs (of the tasks since the last flush) into
+  // `out`'s partitions, one record per key; the table is then empty. Throws
+  // UserCodeError (partition() out of range), ResourceError.
+  virtual void flush_combined(MapOutput& out) = 0;
+  // The memory the map side's table of combined values holds.
+  virtual std::size_t combined_bytes() const = 0;
+  // Combines the map side's table into the reduce side's, as if its records
+  // had been given to combine_records, without writing them out; the map
+  // side is then empty.
+  virtual void combine_map_table() = 0;
+
   // Combines (key, value) records into one value per key with the combiner.
   // Throws ReduceFailure if the combiner throws.
   virtual void combine_records(std::string_view records) = 0;

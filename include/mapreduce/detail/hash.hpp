@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -54,6 +55,14 @@ inline std::uint64_t hash_bytes(std::string_view bytes) {
     b = load64(p + n - 8);
   }
   return mix64(kMul2 ^ n, mix64(a ^ kMul, b ^ kSeed));
+}
+
+// The default reduce partition of a key with this hash_bytes: by the hash's
+// high 32 bits scaled to the partition count, because hash tables probe by
+// its low bits: the keys of one partition then still spread over all the
+// slots of a table of them.
+inline std::size_t hash_partition(std::uint64_t hash, std::size_t partitions) {
+  return static_cast<std::size_t>((hash >> 32) * partitions >> 32);
 }
 
 }  // namespace mapreduce::detail

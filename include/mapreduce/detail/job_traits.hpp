@@ -46,6 +46,19 @@ concept HasCombiner = requires(Job& job, const ViewOf<Key>& key, Value& combined
   job.combiner(key, combined, value);
 };
 
+// A combiner whose result does not depend on how a key's values are grouped
+// or ordered (integer sums, minimum, maximum, set union), declared by
+//   static constexpr bool combine_in_any_order = true;
+// lets the engine combine across map tasks, one table per worker for all its
+// tasks (as Hadoop and Phoenix++ do), instead of one per map task: far fewer
+// partial values when keys are many. Without it, the partial values are
+// those of each map task, the same at every process count, which keeps a
+// floating-point sum's rounding independent of the process count.
+template <class Job, class Key, class Value>
+concept CombinesInAnyOrder = HasCombiner<Job, Key, Value> && requires {
+  requires Job::combine_in_any_order;
+};
+
 // A partitioner, which chooses a key's reduce partition (and so its part
 // file) instead of the hash of its encoding:
 //   std::size_t partition(KeyView key, std::size_t partitions);

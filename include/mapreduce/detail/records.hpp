@@ -56,9 +56,9 @@ class MapOutput {
   explicit MapOutput(std::size_t partitions) : partitions_(partitions == 0 ? 1 : partitions) {}
 
   std::size_t partition_count() const { return partitions_.size(); }
-  // The default partition of an encoded key: by its hash.
+  // The default partition of an encoded key (hash_partition).
   std::size_t partition_of(std::string_view key) const {
-    return partitions_.size() == 1 ? 0 : hash_bytes(key) % partitions_.size();
+    return partitions_.size() == 1 ? 0 : hash_partition(hash_bytes(key), partitions_.size());
   }
 
   // Room in `partition` for a record with an encoded key and a value of

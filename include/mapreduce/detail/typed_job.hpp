@@ -45,9 +45,12 @@ class TypedJob final : public ErasedJob {
     calling_hook("mapper_setup()", [&] { job_.mapper_setup(); });
   }
   void end_map_task(MapOutput& out) override {
-    Emitter<Key, Value, Derived> emit(out, &job_, &map_combined_, format_);
-    calling_hook("mapper_cleanup()", [&] { job_.mapper_cleanup(emit); });
-    flush_map_combined(out);
+    Emitter<Key, Value, Derived> emit = emitter(out);
+    calling_hook("mapper_cleanup()", [&] {
+      job_.mapper_cleanup(emit);
+      drain_pending();
+    });
+    if constexpr (!kAcrossTasks) flush_map_combined(out);
   }
   void begin_reduce_task() override {
     calling_hook("reducer_setup()", [&] { job_.reducer_setup(); });
@@ -85,6 +88,38 @@ class TypedJob final : public ErasedJob {
 
   bool has_combiner() const override { return HasCombiner<Derived, Key, Value>; }
   bool map_only() const override { return MapOnlyJob<Derived, Key, Value>; }
+  bool combines_across_tasks() const override { return kAcrossTasks; }
+
+  void flush_combined(MapOutput& out) override { flush_map_combined(out); }
+  std::size_t combined_bytes() const override { return map_combined_.bytes(); }
+
+  void combine_map_table() override {
+    if constexpr (HasCombiner<Derived, Key, Value>) {
+      if (reduce_combined_.empty()) {
+        std::swap(map_combined_, reduce_combined_);
+        return;
+      }
+      std::string_view key_bytes;
+      try {
+        map_combined_.for_each([&](std::string_view key, Value& value) {
+          key_bytes = key;
+          reduce_combined_.upsert(
+              key_bytes, hash_bytes(key_bytes), [&] { return std::move(value); },
+              [&](Value& combined) { job_.combiner(Codec<Key>::decode(key_bytes), combined, value); });
+        });
+      } catch (const ResourceError&) {
+        map_combined_.clear();
+        reduce_combined_.clear();
+        throw;
+      } catch (...) {
+        map_combined_.clear();
+        reduce_combined_.clear();
+        throw ReduceFailure(key_text(Codec<Key>::decode(key_bytes)),
+                            "combiner: " + current_exception_message());
+      }
+      map_combined_.clear();
+    }
+  }
 
   void combine_records(std::string_view records) override {
     if constexpr (HasCombiner<Derived, Key, Value>) {
@@ -111,19 +146,14 @@ class TypedJob final : public ErasedJob {
 
   void reduce_combined(ReduceOutput& out) override {
     if constexpr (HasCombiner<Derived, Key, Value>) {
-      const auto& entries = reduce_combined_.entries();
-      std::vector<std::uint32_t> order(entries.size());
-      for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-      std::sort(order.begin(), order.end(),
-                [&](std::uint32_t a, std::uint32_t b) { return entries[a].key < entries[b].key; });
       std::string encoded;
       try {
-        for (std::uint32_t i : order) {
-          encoded.resize(Codec<Value>::size(entries[i].value));
-          Codec<Value>::encode(entries[i].value, encoded.data());
+        reduce_combined_.for_each_in_key_order([&](std::string_view key, const Value& combined) {
+          encoded.resize(Codec<Value>::size(combined));
+          Codec<Value>::encode(combined, encoded.data());
           const std::string_view value = encoded;
-          reduce_key(entries[i].key, std::span(&value, 1), out);
-        }
+          reduce_key(key, std::span(&value, 1), out);
+        });
       } catch (...) {
         reduce_combined_.clear();
         throw;
@@ -174,7 +204,7 @@ class TypedJob final : public ErasedJob {
   // Calls mapper on every record `split` finds in `text`.
   template <class Split>
   void map_records(std::string_view text, const BlockOrigin& origin, MapOutput& out, Split&& split) {
-    Emitter<Key, Value, Derived> emit(out, &job_, &map_combined_, format_);
+    Emitter<Key, Value, Derived> emit = emitter(out);
     const char* line_begin = text.data();
     context_.start_block(origin, text);
     std::uint64_t line_in_block = 0;
@@ -186,28 +216,49 @@ class TypedJob final : public ErasedJob {
         context_.line_size_ = line.size();
         out.count_line();
         map_one(line, emit);
+        drain_pending();
       });
     } catch (const ResourceError&) {
       // The engine's own buffers ran out of memory under emit(): not the
       // user's fault, and not tied to the record.
-      map_combined_.clear();
+      forget_map_combined();
       throw;
     } catch (...) {
-      map_combined_.clear();
+      forget_map_combined();
       throw MapFailure(line_begin, current_exception_message());
     }
-    flush_map_combined(out);
+    if constexpr (!kAcrossTasks) flush_map_combined(out);
   }
 
-  // The map task's combined pairs, one per distinct key in first-emitted
+  Emitter<Key, Value, Derived> emitter(MapOutput& out) {
+    if constexpr (kQueuesPairs<Derived, Key, Value>) {
+      return Emitter<Key, Value, Derived>(out, &job_, &map_combined_, format_, &pending_);
+    } else {
+      return Emitter<Key, Value, Derived>(out, &job_, &map_combined_, format_);
+    }
+  }
+
+  // The pairs emit queued, into the map side's table.
+  void drain_pending() {
+    if constexpr (kQueuesPairs<Derived, Key, Value>) {
+      if (!pending_.empty()) detail::drain_pending<Key>(job_, map_combined_, pending_);
+    }
+  }
+
+  void forget_map_combined() {
+    map_combined_.clear();
+    if constexpr (kQueuesPairs<Derived, Key, Value>) pending_.clear();
+  }
+
+  // The map side's combined pairs, one per distinct key in the table's
   // order, into `out`.
   void flush_map_combined(MapOutput& out) {
     if constexpr (HasCombiner<Derived, Key, Value>) {
       try {
-        for (const auto& [key, value] : map_combined_.entries()) {
+        map_combined_.for_each([&](std::string_view key, const Value& value) {
           const std::size_t p = partition_of<Derived, Key>(&job_, out, key, Codec<Key>::decode(key));
           Codec<Value>::encode(value, out.add_key(p, key, Codec<Value>::size(value)));
-        }
+        });
       } catch (const std::length_error& e) {
         map_combined_.clear();
         throw UserCodeError(std::string("the combiner made a value too large to store: ") + e.what());
@@ -264,10 +315,10 @@ class TypedJob final : public ErasedJob {
     try {
       f();
     } catch (const Error&) {
-      map_combined_.clear();
+      forget_map_combined();
       throw;
     } catch (...) {
-      map_combined_.clear();
+      forget_map_combined();
       throw UserCodeError(std::string(hook) + " failed: " + current_exception_message());
     }
   }
@@ -278,6 +329,9 @@ class TypedJob final : public ErasedJob {
     return text;
   }
 
+  static constexpr bool kAcrossTasks = CombinesInAnyOrder<Derived, Key, Value>;
+  struct NoPending {};
+
   Derived& job_;
   OutputFormat format_;
   InputContext& context_;
@@ -286,6 +340,8 @@ class TypedJob final : public ErasedJob {
   // of the current map task, and of the partition being reduced.
   CombineTable<Value> map_combined_;
   CombineTable<Value> reduce_combined_;
+  // emit's queue of pairs on their way into map_combined_.
+  std::conditional_t<kQueuesPairs<Derived, Key, Value>, PendingPairs<Value>, NoPending> pending_;
   std::string line_;
   std::vector<std::string_view> sorted_values_;
   std::string step_record_;  // a pipeline step's input record, unescaped

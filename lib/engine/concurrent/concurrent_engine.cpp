@@ -59,11 +59,12 @@ void require_single_thread() {
 ReducedRuns collect(const ConcurrentRun& run, Counters& counters) {
   {
     IntermediateStore::MapOutputs map_outputs = run.store.map_outputs();
-    for (std::size_t t = 0; t < run.map_tasks; ++t) counters.add_serialized(map_outputs.counted(t));
+    for (std::uint32_t head : map_outputs.runs()) counters.add_serialized(map_outputs.counted(head));
     if (run.map_only) {
+      // One task per run: the map tasks in input order.
       ReducedRuns lines;
       lines.in_task_order = true;
-      for (std::size_t t = 0; t < run.map_tasks; ++t) lines.runs.push_back(map_outputs.section(t, 0));
+      for (std::uint32_t head : map_outputs.runs()) lines.runs.push_back(map_outputs.section(head, 0));
       lines.shared = map_outputs.release();
       return lines;
     }

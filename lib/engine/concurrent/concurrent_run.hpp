@@ -40,7 +40,7 @@ struct ConcurrentRun {
                    : settings.reducers != 0 ? settings.reducers
                                             : std::size_t(workers) * kPartitionsPerProcess),
         control(workers, map_tasks, partitions),
-        store(control, workers, partitions),
+        store(control, workers, map_tasks, partitions),
         fault(FaultPoint::from_environment()) {}
 
   std::size_t task_count(Phase phase) const { return phase == Phase::map ? map_tasks : partitions; }

@@ -18,13 +18,15 @@ FaultPoint FaultPoint::from_environment() {
   const std::string_view spec(text);
   FaultPoint fault;
   std::string_view rest;
-  for (const auto& [prefix, phase, claimed] :
-       {std::tuple{"map-taken:", Phase::map, false}, std::tuple{"map-claimed:", Phase::map, true},
-        std::tuple{"reduce-taken:", Phase::reduce, false},
-        std::tuple{"reduce-claimed:", Phase::reduce, true}}) {
+  for (const auto& [prefix, phase, point] : {std::tuple{"map-taken:", Phase::map, Point::taken},
+                                             std::tuple{"map-claimed:", Phase::map, Point::claimed},
+                                             std::tuple{"map-mapped:", Phase::map, Point::mapped},
+                                             std::tuple{"map-committed:", Phase::map, Point::committed},
+                                             std::tuple{"reduce-taken:", Phase::reduce, Point::taken},
+                                             std::tuple{"reduce-claimed:", Phase::reduce, Point::claimed}}) {
     if (spec.starts_with(prefix)) {
       fault.phase = phase;
-      fault.claimed = claimed;
+      fault.point = point;
       rest = spec.substr(std::string_view(prefix).size());
     }
   }
@@ -32,15 +34,16 @@ FaultPoint FaultPoint::from_environment() {
   if (fault.phase == Phase::idle || rest.empty() || error != std::errc() ||
       end != rest.data() + rest.size()) {
     throw UsageError(
-        "MAPREDUCE_TEST_FAULT must be map-taken:N, map-claimed:N, reduce-taken:N or reduce-claimed:N, not '" +
+        "MAPREDUCE_TEST_FAULT must be map-taken:N, map-claimed:N, map-mapped:N, map-committed:N, "
+        "reduce-taken:N or reduce-claimed:N, not '" +
         std::string(spec) + "'");
   }
   return fault;
 }
 
 void FaultPoint::strike_if_due(ControlBlock& control, Phase at_phase, std::uint32_t at_task,
-                               bool at_claimed) const {
-  if (phase == at_phase && claimed == at_claimed && task == at_task && control.fire_fault()) ::raise(SIGKILL);
+                               Point at_point) const {
+  if (phase == at_phase && point == at_point && task == at_task && control.fire_fault()) ::raise(SIGKILL);
 }
 
 }  // namespace mapreduce::detail

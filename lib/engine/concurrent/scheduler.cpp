@@ -112,6 +112,9 @@ void Scheduler::kill_overdue(const std::vector<unsigned>& pending,
 void Scheduler::recover(Phase phase, unsigned w, const std::string& what, pid_t pid, bool user_code,
                         std::optional<std::uint32_t> killed_for) {
   WorkerSlot& slot = run_.control.slot(w);
+  // The tasks it mapped into a run are done if it committed the run, and
+  // free again, uncharged, if not: they did nothing wrong.
+  if (phase == Phase::map) run_.control.settle_mapped_tasks(w);
   // The claim, not what the worker recorded after it, says which task it
   // held: it may have died between the two.
   const std::optional<std::uint32_t> held = run_.control.holding_task(phase, run_.task_count(phase), w);

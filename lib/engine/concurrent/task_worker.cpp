@@ -56,11 +56,12 @@ void TaskWorker::report(ErrorKind kind, const std::string& message) {
 }
 
 std::optional<std::uint32_t> TaskWorker::next_task(Phase phase) {
-  const std::optional<std::uint32_t> task = run_.control.claim_task(
-      phase, run_.task_count(phase), index_,
-      [&](std::uint32_t taken) { run_.fault.strike_if_due(run_.control, phase, taken, false); });
+  const std::optional<std::uint32_t> task =
+      run_.control.claim_task(phase, run_.task_count(phase), index_, [&](std::uint32_t taken) {
+        run_.fault.strike_if_due(run_.control, phase, taken, FaultPoint::Point::taken);
+      });
   if (!task) return std::nullopt;
-  run_.fault.strike_if_due(run_.control, phase, *task, true);
+  run_.fault.strike_if_due(run_.control, phase, *task, FaultPoint::Point::claimed);
   slot_.task = *task;
   slot_.task_started_ns = monotonic_ns();
   return task;
@@ -75,13 +76,38 @@ void TaskWorker::map_phase() {
   slot_.phase = Phase::map;
   MapOutput mapped(run_.partitions);
   run_.store.resume_map(index_);
+  // The tasks of the run being built, its head first, and the counters
+  // before its first task. A job that combines across tasks keeps adding
+  // tasks to its run until its table of combined values is large; any other
+  // commits each task as a run of its own.
+  std::vector<std::uint32_t> run;
+  Counters before;
+  const bool across = run_.job.combines_across_tasks();
   while (const auto task = next_task(Phase::map)) {
-    mapped.clear();
-    const Counters before = counters_;
+    if (run.empty()) {
+      mapped.clear();
+      before = counters_;
+    }
     run_map_task(run_.job, run_.input, *task, mapped, counters_);
-    run_.store.commit_map_task(index_, *task, mapped, counters_.since(before).serialize());
-    finish_task(Phase::map, *task);
+    run_.control.map_into_run(*task, run.empty() ? *task : run.front(), index_);
+    run.push_back(*task);
+    slot_.task_started_ns = 0;
+    run_.fault.strike_if_due(run_.control, Phase::map, *task, FaultPoint::Point::mapped);
+    if (!across || run_.job.combined_bytes() >= kRunTableBytes) commit_run(run, mapped, before);
   }
+  if (!run.empty()) commit_run(run, mapped, before);
+}
+
+void TaskWorker::commit_run(std::vector<std::uint32_t>& run, MapOutput& mapped, const Counters& before) {
+  if (run_.job.combines_across_tasks()) flush_combined(run_.job, mapped, counters_);
+  count_map_output(mapped, counters_);
+  run_.store.store_map_run(index_, run.front(), mapped, counters_.since(before).serialize());
+  run_.control.commit_run(run.front());
+  for (std::uint32_t task : run) {
+    run_.fault.strike_if_due(run_.control, Phase::map, task, FaultPoint::Point::committed);
+    run_.control.finish_task(Phase::map, task);
+  }
+  run.clear();
 }
 
 void TaskWorker::reduce_phase() {
@@ -90,11 +116,11 @@ void TaskWorker::reduce_phase() {
   ReduceOutput reduced;
   run_.store.resume_reduce(index_);
   while (const auto partition = next_task(Phase::reduce)) {
-    // Map tasks in input order, so that every key's values reach reducer in
-    // input order, as in the sequential engine.
+    // Map runs in task order, so that (with one task per run) every key's
+    // values reach reducer in input order, as in the sequential engine.
     const Counters before = counters_;
     ReduceTask task(run_.job);
-    for (std::size_t t = 0; t < run_.map_tasks; ++t) task.add(map_outputs.section(t, *partition));
+    for (std::uint32_t head : map_outputs.runs()) task.add(map_outputs.section(head, *partition));
     reduced.clear();
     task.finish(reduced, counters_);
     run_.store.commit_reduce_task(index_, *partition, reduced.bytes(), counters_.since(before).serialize());

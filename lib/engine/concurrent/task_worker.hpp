@@ -1,8 +1,10 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/concurrent/concurrent_run.hpp"
 #include "mapreduce/counters.hpp"
@@ -32,6 +34,13 @@ class TaskWorker {
   // when none is left.
   std::optional<std::uint32_t> next_task(Phase phase);
   void finish_task(Phase phase, std::uint32_t task);
+  // Stores the run's output, commits it and marks its tasks done.
+  void commit_run(std::vector<std::uint32_t>& run, MapOutput& mapped, const Counters& before);
+
+  // How large a worker's table of combined values (for a job that combines
+  // across tasks) grows before the worker commits the run of tasks it holds
+  // and starts another.
+  static constexpr std::size_t kRunTableBytes = std::size_t(256) << 20;
   void report(ErrorKind kind, const std::string& message);
   // "map task 3 of 16 (...)", or the phase when between tasks.
   std::string current_task() const;
