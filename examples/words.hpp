@@ -20,9 +20,11 @@ inline constexpr std::array<bool, 256> kWordByte = [] {
 
 inline bool is_word_byte(char c) { return kWordByte[static_cast<unsigned char>(c)]; }
 
-// Calls f(word) for each word of `text`, in order.
+namespace detail {
+
+// The rule byte by byte.
 template <class F>
-void for_each_word(std::string_view text, F&& f) {
+void for_each_word_bytewise(std::string_view text, F&& f) {
   std::size_t i = 0;
   while (i < text.size()) {
     while (i < text.size() && !is_word_byte(text[i])) ++i;
@@ -30,6 +32,15 @@ void for_each_word(std::string_view text, F&& f) {
     while (i < text.size() && is_word_byte(text[i])) ++i;
     if (i > start) f(text.substr(start, i - start));
   }
+}
+
+}  // namespace detail
+
+// Calls f(word) for each word of `text`, in order; each word is a view into
+// `text`.
+template <class F>
+void for_each_word(std::string_view text, F&& f) {
+  detail::for_each_word_bytewise(text, f);
 }
 
 }  // namespace examples
