@@ -174,6 +174,39 @@ struct ValueOrder final : mapreduce::MapReduceConcurrent<ValueOrder, std::int64_
   }
 };
 
+// The same two jobs with a combiner that may combine across map tasks: each
+// worker folds all its tasks into one table, so the partial values depend on
+// the process count, but integer sums do not.
+struct WordCountInAnyOrder final
+    : mapreduce::MapReduceConcurrent<WordCountInAnyOrder, std::string, std::int64_t> {
+  using MapReduceConcurrent::MapReduceConcurrent;
+  void mapper(std::string_view line, Emitter& emit) {
+    for_each_word(line, [&](std::string_view word) { emit(word, 1); });
+  }
+  void combiner(std::string_view, std::int64_t& total, std::int64_t count) { total += count; }
+  static constexpr bool combine_in_any_order = true;
+  std::pair<std::string_view, std::int64_t> reducer(std::string_view word, Values counts) {
+    std::int64_t total = 0;
+    for (std::int64_t c : counts) total += c;
+    return {word, total};
+  }
+  static std::string model(const Lines& lines) { return WordCount::model(lines); }
+};
+
+struct LineLengthsInAnyOrder final
+    : mapreduce::MapReduceConcurrent<LineLengthsInAnyOrder, std::int64_t, std::int64_t> {
+  using MapReduceConcurrent::MapReduceConcurrent;
+  void mapper(std::string_view line, Emitter& emit) { emit(LineLengths::key_of(line), 1); }
+  void combiner(std::int64_t, std::int64_t& total, std::int64_t count) { total += count; }
+  static constexpr bool combine_in_any_order = true;
+  std::pair<std::int64_t, std::int64_t> reducer(std::int64_t key, Values counts) {
+    std::int64_t total = 0;
+    for (std::int64_t c : counts) total += c;
+    return {key, total};
+  }
+  static std::string model(const Lines& lines) { return LineLengths::model(lines); }
+};
+
 // A map-side combiner folding doubles: the engines run the same map tasks, so
 // they fold the same values in the same groups. No model: which values a task
 // folds together depends on where the engine cuts the input.
@@ -388,6 +421,8 @@ void check_all_jobs(const TempDir& dir, const InputCase& input, const std::vecto
   check_job<MeanValue>("MeanValue", path, lines, process_counts);
   check_job<ValueOrder>("ValueOrder", path, lines, process_counts);
   check_job<CombinedSum>("CombinedSum", path, lines, process_counts);
+  check_job<WordCountInAnyOrder>("WordCountInAnyOrder", path, lines, process_counts);
+  check_job<LineLengthsInAnyOrder>("LineLengthsInAnyOrder", path, lines, process_counts);
 }
 
 }  // namespace

@@ -475,3 +475,58 @@ BOOST_AUTO_TEST_CASE(combiner_results_match_an_independent_count) {
   Summed(dir.write("in.txt", text), {.output_stream = &out, .sequential = true}).run();
   BOOST_TEST(first_difference(expected, out.str()) == "");
 }
+
+// A combiner that throws when it folds the key "bad" a second time: its map
+// side combines queued pairs after later records were read, and still
+// blames the record that emitted the pair.
+template <bool kInAnyOrder>
+struct ThrowingCombiner final
+    : mapreduce::MapReduceConcurrent<ThrowingCombiner<kInAnyOrder>, std::string, std::int64_t> {
+  using Base = mapreduce::MapReduceConcurrent<ThrowingCombiner<kInAnyOrder>, std::string, std::int64_t>;
+  using Base::Base;
+  using typename Base::Emitter;
+  using typename Base::Values;
+  void mapper(std::string_view line, Emitter& emit) {
+    for (std::size_t start = 0; start < line.size();) {
+      std::size_t end = line.find(' ', start);
+      if (end == std::string_view::npos) end = line.size();
+      emit(line.substr(start, end - start), 1);
+      start = end + 1;
+    }
+  }
+  void combiner(std::string_view key, std::int64_t& total, std::int64_t count) {
+    if (key == "bad") throw std::runtime_error("bad combined");
+    total += count;
+  }
+  static constexpr bool combine_in_any_order = kInAnyOrder;
+  std::pair<std::string_view, std::int64_t> reducer(std::string_view key, Values counts) {
+    std::int64_t total = 0;
+    for (std::int64_t c : counts) total += c;
+    return {key, total};
+  }
+};
+
+BOOST_AUTO_TEST_CASE(a_combiner_that_throws_on_the_map_side_names_the_line_that_emitted_the_pair) {
+  TempDir dir;
+  // "bad" first on line 3, again on line 5, followed by more lines of words
+  // than the map side queues pairs.
+  std::string text = "a b c\nd e\nbad f\ng h i j\nk bad l\n";
+  for (int i = 0; i < 40; ++i) text += "m n o p q r s t\n";
+  const std::string input = dir.write("in.txt", text);
+  for (bool sequential : {true, false}) {
+    for (bool in_any_order : {false, true}) {
+      BOOST_TEST_CONTEXT("sequential " << sequential << ", in any order " << in_any_order) {
+        const mapreduce::Options options{.output_stream = nullptr, .processes = 2, .sequential = sequential};
+        const auto message = mapreduce::test::message_of<mapreduce::UserCodeError>([&] {
+          if (in_any_order) {
+            ThrowingCombiner<true>(input, options).run();
+          } else {
+            ThrowingCombiner<false>(input, options).run();
+          }
+        });
+        BOOST_TEST_REQUIRE(message.has_value());
+        BOOST_TEST(message->starts_with("mapper failed on line 5 of " + input + ": bad combined"), *message);
+      }
+    }
+  }
+}

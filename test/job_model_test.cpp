@@ -59,6 +59,21 @@ struct KCountCombined final : mapreduce::MapReduceConcurrent<KCountCombined, std
   }
 };
 
+// And with one that may combine across map tasks: one table per worker.
+struct KCountInAnyOrder final : mapreduce::MapReduceConcurrent<KCountInAnyOrder, std::string, std::int64_t> {
+  using MapReduceConcurrent::MapReduceConcurrent;
+  void mapper(std::string_view line, Emitter& emit) {
+    mapreduce::test::for_each_k_word(line, [&](std::string_view word) { emit(word, 1); });
+  }
+  void combiner(std::string_view, std::int64_t& total, std::int64_t count) { total += count; }
+  static constexpr bool combine_in_any_order = true;
+  std::pair<std::string_view, std::int64_t> reducer(std::string_view word, Values counts) {
+    std::int64_t total = 0;
+    for (std::int64_t c : counts) total += c;
+    return {word, total};
+  }
+};
+
 // k-word counts derived from the input's definition, in byte order of the
 // words.
 std::map<std::string, std::int64_t> expected_counts(std::size_t lines) {
@@ -124,13 +139,17 @@ BOOST_DATA_TEST_CASE_F(JobFixture<>, the_output_file_does_not_depend_on_the_redu
                        data::make(kProcessCounts) * data::make({1u, 2u, 7u, 64u}), processes, reducers) {
   const std::string input = write("input.txt", numbered_input(kLines, 8, kModulus));
   const std::string expected = tsv(expected_counts(kLines));
-  for (bool combined : {false, true}) {
+  for (int combined : {0, 1, 2}) {  // no combiner, one per map task, one across tasks
     std::ostringstream out;
     mapreduce::Options options = options_for(processes, out);
     options.reducers = reducers;
     std::int64_t reduce_tasks = 0;
-    if (combined) {
+    if (combined == 1) {
       KCountCombined job(input, options);
+      job.run();
+      reduce_tasks = job.counters().get(mapreduce::kEngineCounters, "distinct keys");
+    } else if (combined == 2) {
+      KCountInAnyOrder job(input, options);
       job.run();
       reduce_tasks = job.counters().get(mapreduce::kEngineCounters, "distinct keys");
     } else {

@@ -67,8 +67,9 @@ template <class Key, class Value, class Job = void>
 class Emitter {
  public:
   explicit Emitter(detail::MapOutput& out, Job* job = nullptr, detail::CombineTable<Value>* table = nullptr,
-                   OutputFormat format = OutputFormat::tsv, detail::PendingPairs<Value>* pending = nullptr)
-      : out_(&out), job_(job), table_(table), pending_(pending), format_(format) {}
+                   OutputFormat format = OutputFormat::tsv, detail::PendingPairs<Value>* pending = nullptr,
+                   const char* const* record = nullptr)
+      : out_(&out), job_(job), table_(table), pending_(pending), record_(record), format_(format) {}
 
   void operator()(const ViewOf<Key>& key, const ViewOf<Value>& value) {
     out_->count_emitted();
@@ -100,7 +101,7 @@ class Emitter {
       if constexpr (detail::kQueuesPairs<Job, Key, Value>) {
         if (pending_ != nullptr && pending_->fits(key_bytes)) {
           table_->prefetch(hash);
-          pending_->push(key_bytes, hash, value);
+          pending_->push(key_bytes, hash, value, record_ != nullptr ? *record_ : nullptr);
           if (pending_->full()) detail::drain_pending<Key>(*job_, *table_, *pending_);
           return;
         }
@@ -118,6 +119,7 @@ class Emitter {
   [[maybe_unused]] Job* job_;
   [[maybe_unused]] detail::CombineTable<Value>* table_;
   [[maybe_unused]] detail::PendingPairs<Value>* pending_;
+  [[maybe_unused]] const char* const* record_;  // where the current record starts
   [[maybe_unused]] OutputFormat format_;
   char small_[64];
   std::string large_;

@@ -77,11 +77,13 @@ case $case_name in
     expect_same "$work/reference.tsv" "$out" "the output after the retry against a clean run"
     ;;
   map-exhausted)
+    # Under 512 bytes, so one map task; at 1 s a line, each run of it is
+    # killed well before it ends.
     input=$work/input.txt
-    make_text "$input" 400 100
+    make_text "$input" 3 20
     size=$(file_size "$input")
     printf 'old output\n' >"$work/out.tsv"
-    start job env MAPREDUCE_TEST_LINE_DELAY_US=2000 MAPREDUCE_TEST_STARTED_FILE="$started" \
+    start job env MAPREDUCE_TEST_LINE_DELAY_US=1000000 MAPREDUCE_TEST_STARTED_FILE="$started" \
       "$slow_job" -p 2 --max-attempts 2 -o "$work/out.tsv" "$input"
     wait_until 20 "a worker inside the map task" at_least 1 map
     first=$(announced map | head -n 1)

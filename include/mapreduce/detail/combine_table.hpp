@@ -1,6 +1,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -157,26 +158,31 @@ class CombineTable {
     }
   }
 
-  // Calls f(key, value) for every key, in ascending byte order of the keys.
+  // Calls f(key, value) for every key, in ascending byte order of the keys,
+  // then empties the table. The slots themselves are sorted, once packed at
+  // the front of the table, so that the calls read them in memory order
+  // rather than chasing each key's slot across a table larger than the
+  // caches.
   template <class F>
-  void for_each_in_key_order(F&& f) {
-    // Sorted by the first 8 key bytes as a big-endian number (the same order
-    // as the bytes'), so that most comparisons touch no key at all.
-    struct Ordered {
-      std::uint64_t prefix;
-      Slot* slot;
-    };
-    std::vector<Ordered> order;
-    order.reserve(size_);
+  void drain_in_key_order(F&& f) {
     Slot* const slots = slot_array();
+    std::size_t packed = 0;
     for (std::size_t i = 0; i <= mask_; ++i) {
-      if (slots[i].stored_size != 0) order.push_back(Ordered{big_endian_prefix(slots[i].key()), &slots[i]});
+      if (slots[i].stored_size != 0) slots[packed++] = slots[i];
     }
-    std::sort(order.begin(), order.end(), [](const Ordered& a, const Ordered& b) {
-      if (a.prefix != b.prefix) return a.prefix < b.prefix;
-      return a.slot->key() < b.slot->key();
+    std::sort(slots, slots + packed, [](const Slot& a, const Slot& b) {
+      const std::uint64_t a_prefix = a.prefix();
+      const std::uint64_t b_prefix = b.prefix();
+      if (a_prefix != b_prefix) return a_prefix < b_prefix;
+      return a.key() < b.key();
     });
-    for (const Ordered& entry : order) f(entry.slot->key(), value_of(*entry.slot));
+    try {
+      for (std::size_t i = 0; i < packed; ++i) f(slots[i].key(), value_of(slots[i]));
+    } catch (...) {
+      clear();
+      throw;
+    }
+    clear();
   }
 
   void clear() {
@@ -201,6 +207,15 @@ class CombineTable {
     std::string_view key() const {
       const std::size_t size = stored_size - 1;
       return {size <= kKeyInSlot ? key_.bytes : key_.pointer, size};
+    }
+    // The first 8 bytes of the key as a big-endian number, zero-padded: in
+    // the order of the keys' bytes. A key kept in the slot is followed by
+    // zeros up to the slot's 16 bytes; one kept elsewhere is longer than 8.
+    std::uint64_t prefix() const {
+      std::uint64_t word;
+      std::memcpy(&word, stored_size - 1 <= kKeyInSlot ? key_.bytes : key_.pointer, 8);
+      if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
+      return word;
     }
   };
 
@@ -233,14 +248,6 @@ class CombineTable {
     }
   }
 
-  static std::uint64_t big_endian_prefix(std::string_view key) {
-    unsigned char bytes[8] = {};
-    std::memcpy(bytes, key.data(), key.size() < 8 ? key.size() : 8);
-    std::uint64_t prefix = 0;
-    for (unsigned char byte : bytes) prefix = prefix << 8 | byte;
-    return prefix;
-  }
-
   void grow() {
     const std::size_t capacity = (mask_ + 1) * 2;
     ZeroedPages grown(capacity * sizeof(Slot), "the combiner's table");
@@ -268,8 +275,9 @@ class CombineTable {
 // Pairs on their way into a CombineTable, held back so that the slots of
 // several keys are fetched from memory at once: emit() hashes a key, starts
 // fetching its slot and queues the pair; the queue is emptied into the table
-// when it is full and after every record, so that a combiner that throws is
-// still blamed on the record whose pair it combined. Only for values that a
+// when it is full and at the end of each block of records. Each pair keeps
+// the start of the record that emitted it, so that a combiner that throws is
+// still blamed on that record (failed_record()). Only for values that a
 // byte copy keeps (integers, floating point) and short keys.
 template <class Value>
 class PendingPairs {
@@ -280,10 +288,14 @@ class PendingPairs {
   bool fits(std::string_view key) const { return key.size() <= kKeyBytes; }
   bool full() const { return count_ == kDepth; }
   bool empty() const { return count_ == 0; }
-  void clear() { count_ = 0; }
+  void clear() {
+    count_ = 0;
+    failed_record_ = nullptr;
+  }
 
-  void push(std::string_view key, std::uint64_t hash, const Value& value) {
+  void push(std::string_view key, std::uint64_t hash, const Value& value, const char* record) {
     Pair& pair = pairs_[count_++];
+    pair.record = record;
     pair.hash = hash;
     pair.size = static_cast<std::uint32_t>(key.size());
     pair.value = value;
@@ -299,14 +311,20 @@ class PendingPairs {
     for (std::size_t i = 0; i < count; ++i) {
       const Pair& pair = pairs_[i];
       const std::string_view key(pair.key, pair.size);
+      failed_record_ = pair.record;
       table.upsert(
           key, pair.hash, [&] { return pair.value; },
           [&](Value& combined) { combine(key, combined, pair.value); });
     }
+    failed_record_ = nullptr;
   }
+
+  // When drain() threw: the record whose pair it was upserting.
+  const char* failed_record() const { return failed_record_; }
 
  private:
   struct Pair {
+    const char* record;
     std::uint64_t hash;
     std::uint32_t size;
     Value value;
@@ -314,6 +332,7 @@ class PendingPairs {
   };
   Pair pairs_[kDepth];
   std::size_t count_ = 0;
+  const char* failed_record_ = nullptr;
 };
 
 }  // namespace mapreduce::detail

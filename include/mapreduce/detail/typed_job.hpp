@@ -148,7 +148,7 @@ class TypedJob final : public ErasedJob {
     if constexpr (HasCombiner<Derived, Key, Value>) {
       std::string encoded;
       try {
-        reduce_combined_.for_each_in_key_order([&](std::string_view key, const Value& combined) {
+        reduce_combined_.drain_in_key_order([&](std::string_view key, const Value& combined) {
           encoded.resize(Codec<Value>::size(combined));
           Codec<Value>::encode(combined, encoded.data());
           const std::string_view value = encoded;
@@ -216,23 +216,30 @@ class TypedJob final : public ErasedJob {
         context_.line_size_ = line.size();
         out.count_line();
         map_one(line, emit);
-        drain_pending();
       });
+      drain_pending();
     } catch (const ResourceError&) {
       // The engine's own buffers ran out of memory under emit(): not the
       // user's fault, and not tied to the record.
       forget_map_combined();
       throw;
     } catch (...) {
+      // A combiner that threw on a queued pair names the record that
+      // emitted it.
+      const char* failed = line_begin;
+      if constexpr (kQueuesPairs<Derived, Key, Value>) {
+        if (pending_.failed_record() != nullptr) failed = pending_.failed_record();
+      }
       forget_map_combined();
-      throw MapFailure(line_begin, current_exception_message());
+      throw MapFailure(failed, current_exception_message());
     }
     if constexpr (!kAcrossTasks) flush_map_combined(out);
   }
 
   Emitter<Key, Value, Derived> emitter(MapOutput& out) {
     if constexpr (kQueuesPairs<Derived, Key, Value>) {
-      return Emitter<Key, Value, Derived>(out, &job_, &map_combined_, format_, &pending_);
+      return Emitter<Key, Value, Derived>(out, &job_, &map_combined_, format_, &pending_,
+                                          &context_.line_begin_);
     } else {
       return Emitter<Key, Value, Derived>(out, &job_, &map_combined_, format_);
     }
