@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include "mapreduce/detail/combine_table.hpp"
 #include "mapreduce/detail/hash.hpp"
 
 namespace mapreduce::detail {
@@ -15,14 +17,30 @@ struct KeyHash {
   std::size_t operator()(std::string_view key) const { return hash_bytes(key); }
 };
 
+// Equality without a call to memcmp for the short keys most jobs have.
+struct KeyEqual {
+  bool operator()(std::string_view a, std::string_view b) const { return bytes_equal(a, b); }
+};
+
+// The first 8 bytes of a key as a big-endian number, zero-padded: in the
+// order of the keys' bytes, so that sorting compares these first.
+std::uint64_t order_prefix(std::string_view key) {
+  unsigned char bytes[8] = {};
+  std::memcpy(bytes, key.data(), std::min<std::size_t>(key.size(), 8));
+  std::uint64_t prefix = 0;
+  for (unsigned char byte : bytes) prefix = prefix << 8 | byte;
+  return prefix;
+}
+
 }  // namespace
 
 void reduce_grouped(ErasedJob& job, std::span<const std::string_view> sections, ReduceOutput& out) {
   // Two passes over the records instead of a vector per key: the first numbers
   // the distinct keys and counts their values, the second lays every value
   // out contiguously by key, so each reducer call gets one span.
-  boost::unordered_flat_map<std::string_view, std::uint32_t, KeyHash> group_of;
+  boost::unordered_flat_map<std::string_view, std::uint32_t, KeyHash, KeyEqual> group_of;
   std::vector<std::string_view> keys;
+  KeyArena key_copies;
   std::vector<std::size_t> starts;  // first a count per group, then its start
   std::vector<std::uint32_t> record_groups;
   std::string_view key;
@@ -30,9 +48,14 @@ void reduce_grouped(ErasedJob& job, std::span<const std::string_view> sections, 
   for (std::string_view section : sections) {
     RecordReader reader(section);
     while (reader.next(key, value)) {
-      auto [it, inserted] = group_of.try_emplace(key, static_cast<std::uint32_t>(keys.size()));
-      if (inserted) {
-        keys.push_back(key);
+      // The table keeps a copy of each key, packed with the others, rather
+      // than a view of its first record: the records are spread over all
+      // the map output, and every lookup compares with the kept key.
+      auto it = group_of.find(key);
+      if (it == group_of.end()) {
+        const std::string_view kept = key_copies.store(key);
+        it = group_of.emplace(kept, static_cast<std::uint32_t>(keys.size())).first;
+        keys.push_back(kept);
         starts.push_back(0);
       }
       ++starts[it->second];
@@ -57,11 +80,18 @@ void reduce_grouped(ErasedJob& job, std::span<const std::string_view> sections, 
   }
   record_groups = {};
 
-  std::vector<std::uint32_t> order(keys.size());
-  for (std::uint32_t g = 0; g < order.size(); ++g) order[g] = g;
-  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return keys[a] < keys[b]; });
+  struct Ordered {
+    std::uint64_t prefix;
+    std::uint32_t group;
+  };
+  std::vector<Ordered> order(keys.size());
+  for (std::uint32_t g = 0; g < order.size(); ++g) order[g] = Ordered{order_prefix(keys[g]), g};
+  std::sort(order.begin(), order.end(), [&](const Ordered& a, const Ordered& b) {
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    return keys[a.group] < keys[b.group];
+  });
 
-  for (std::uint32_t g : order) {
+  for (const auto [prefix, g] : order) {
     job.reduce_key(keys[g],
                    std::span<const std::string_view>(values.data() + starts[g], starts[g + 1] - starts[g]),
                    out);

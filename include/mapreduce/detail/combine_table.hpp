@@ -80,8 +80,7 @@ class KeyArena {
       blocks_.push_back(std::make_unique_for_overwrite<char[]>(size));
     } catch (const std::bad_alloc&) {
       throw ResourceError("out of memory: cannot store another " + std::to_string(size) +
-                          " bytes of keys for the combiner, after " + std::to_string(blocks_.size()) +
-                          " blocks");
+                          " bytes of keys, after " + std::to_string(blocks_.size()) + " blocks");
     }
     if (blocks_.size() == 1) first_size_ = size;
     next_ = blocks_.back().get();
