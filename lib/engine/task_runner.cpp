@@ -95,6 +95,7 @@ void ReduceTask::add(std::string_view section) {
 
 void ReduceTask::add_map_table() {
   calling_reducer([&] { job_.combine_map_table(); });
+  from_map_table_ = true;
 }
 
 void ReduceTask::finish(ReduceOutput& out, Counters& counters) {
@@ -105,8 +106,10 @@ void ReduceTask::finish(ReduceOutput& out, Counters& counters) {
   // tasks).
   job_.begin_reduce_task();
   calling_reducer([&] {
-    if (combines()) {
+    if (combines() || from_map_table_) {
       job_.reduce_combined(out);
+    } else if (job_.has_combiner()) {
+      job_.reduce_sorted_runs(sections_, out);
     } else {
       reduce_grouped(job_, sections_, out);
     }

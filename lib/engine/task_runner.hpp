@@ -46,8 +46,10 @@ class ReduceTask {
  public:
   explicit ReduceTask(ErasedJob& job) : job_(job) {}
 
-  // Whether add() is done with a section when it returns.
-  bool combines() const { return job_.has_combiner(); }
+  // Whether add() is done with a section when it returns: with a combiner
+  // that combines each map task's values apart, yes; with one that combines
+  // across tasks, whose sections are sorted runs to merge, no.
+  bool combines() const { return job_.has_combiner() && !job_.combines_across_tasks(); }
 
   // Throws UserCodeError if the combiner throws.
   void add(std::string_view section);
@@ -64,6 +66,7 @@ class ReduceTask {
  private:
   ErasedJob& job_;
   std::vector<std::string_view> sections_;
+  bool from_map_table_ = false;  // add_map_table() was called
 };
 
 // Hadoop Streaming's reduce task, which sees its keys one at a time, already

@@ -109,6 +109,11 @@ class ControlBlock {
   // run was committed, free otherwise.
   void settle_mapped_tasks(unsigned worker);
   bool is_done(Phase phase, std::size_t task) { return state(phase, task).load() == kDone; }
+  // For the progress line: done, or mapped into a run not yet committed.
+  bool is_mapped(Phase phase, std::size_t task) {
+    const std::uint32_t s = state(phase, task).load();
+    return s == kDone || (s & kMapped) != 0;
+  }
 
   // Parent, after worker slot `worker` died (and was reaped): the task of the
   // phase it had claimed and not finished, if any.

@@ -66,7 +66,8 @@ class MAPREDUCE_EXPORT ErasedJob {
   // output holds its own combined pairs.
   virtual bool combines_across_tasks() const = 0;
   // The map side's combined pairs (of the tasks since the last flush) into
-  // `out`'s partitions, one record per key; the table is then empty. Throws
+  // `out`'s partitions, one record per key, in key order; the table is then
+  // empty. Throws
   // UserCodeError (partition() out of range), ResourceError.
   virtual void flush_combined(MapOutput& out) = 0;
   // The memory the map side's table of combined values holds.
@@ -75,6 +76,13 @@ class MAPREDUCE_EXPORT ErasedJob {
   // had been given to combine_records, without writing them out; the map
   // side is then empty.
   virtual void combine_map_table() = 0;
+
+  // For a job that combines across tasks: `runs` hold (key, value) records
+  // in ascending key order, each key at most once per run (what
+  // flush_combined writes). Merges them, folding each key's values with the
+  // combiner, and calls reducer once per key, in key order. Throws
+  // ReduceFailure.
+  virtual void reduce_sorted_runs(std::span<const std::string_view> runs, ReduceOutput& out) = 0;
 
   // Combines (key, value) records into one value per key with the combiner.
   // Throws ReduceFailure if the combiner throws.

@@ -90,7 +90,7 @@ class TypedJob final : public ErasedJob {
   bool map_only() const override { return MapOnlyJob<Derived, Key, Value>; }
   bool combines_across_tasks() const override { return kAcrossTasks; }
 
-  void flush_combined(MapOutput& out) override { flush_map_combined(out); }
+  void flush_combined(MapOutput& out) override { flush_map_combined(out, true); }
   std::size_t combined_bytes() const override { return map_combined_.bytes(); }
 
   void combine_map_table() override {
@@ -159,6 +159,62 @@ class TypedJob final : public ErasedJob {
         throw;
       }
       reduce_combined_.clear();
+    }
+  }
+
+  void reduce_sorted_runs(std::span<const std::string_view> runs, ReduceOutput& out) override {
+    if constexpr (HasCombiner<Derived, Key, Value>) {
+      struct Cursor {
+        RecordReader reader;
+        std::string_view key;
+        std::string_view value;
+        bool next() { return reader.next(key, value); }
+      };
+      std::vector<Cursor> cursors;
+      cursors.reserve(runs.size());
+      for (std::string_view run : runs) {
+        cursors.push_back(Cursor{RecordReader(run), {}, {}});
+        if (!cursors.back().next()) cursors.pop_back();
+      }
+      // A min-heap of the cursors by their current key.
+      std::vector<std::uint32_t> heap(cursors.size());
+      for (std::uint32_t i = 0; i < heap.size(); ++i) heap[i] = i;
+      const auto later = [&](std::uint32_t a, std::uint32_t b) { return cursors[b].key < cursors[a].key; };
+      std::make_heap(heap.begin(), heap.end(), later);
+      // Takes the cursor with the smallest key off the heap, and puts it back
+      // on once advanced, unless it is at its end.
+      const auto pop = [&] {
+        std::pop_heap(heap.begin(), heap.end(), later);
+        const std::uint32_t i = heap.back();
+        heap.pop_back();
+        return i;
+      };
+      const auto advance = [&](std::uint32_t i) {
+        if (cursors[i].next()) {
+          heap.push_back(i);
+          std::push_heap(heap.begin(), heap.end(), later);
+        }
+      };
+      std::string encoded;
+      while (!heap.empty()) {
+        const std::uint32_t first = pop();
+        const std::string_view key = cursors[first].key;
+        Value combined(Codec<Value>::decode(cursors[first].value));
+        advance(first);
+        try {
+          while (!heap.empty() && cursors[heap.front()].key == key) {
+            const std::uint32_t next = pop();
+            job_.combiner(Codec<Key>::decode(key), combined, Codec<Value>::decode(cursors[next].value));
+            advance(next);
+          }
+        } catch (...) {
+          throw ReduceFailure(key_text(Codec<Key>::decode(key)), "combiner: " + current_exception_message());
+        }
+        encoded.resize(Codec<Value>::size(combined));
+        Codec<Value>::encode(combined, encoded.data());
+        const std::string_view value = encoded;
+        reduce_key(key, std::span(&value, 1), out);
+      }
     }
   }
 
@@ -257,15 +313,21 @@ class TypedJob final : public ErasedJob {
     if constexpr (kQueuesPairs<Derived, Key, Value>) pending_.clear();
   }
 
-  // The map side's combined pairs, one per distinct key in the table's
-  // order, into `out`.
-  void flush_map_combined(MapOutput& out) {
+  // The map side's combined pairs, one per distinct key, into `out`: in
+  // key order when `sorted` (the runs reduce_sorted_runs merges), else in
+  // the table's order.
+  void flush_map_combined(MapOutput& out, bool sorted = false) {
     if constexpr (HasCombiner<Derived, Key, Value>) {
       try {
-        map_combined_.for_each([&](std::string_view key, const Value& value) {
+        const auto add = [&](std::string_view key, const Value& value) {
           const std::size_t p = partition_of<Derived, Key>(&job_, out, key, Codec<Key>::decode(key));
           Codec<Value>::encode(value, out.add_key(p, key, Codec<Value>::size(value)));
-        });
+        };
+        if (sorted) {
+          map_combined_.drain_in_key_order(add);
+        } else {
+          map_combined_.for_each(add);
+        }
       } catch (const std::length_error& e) {
         map_combined_.clear();
         throw UserCodeError(std::string("the combiner made a value too large to store: ") + e.what());

@@ -21,7 +21,8 @@ std::string seconds_text(double seconds) {
 void Scheduler::show_progress(Phase phase) {
   std::uint64_t done = 0;
   for (std::size_t t = 0; t < run_.task_count(phase); ++t) {
-    if (run_.control.is_done(phase, t)) done += phase == Phase::map ? run_.input.tasks()[t].bytes.size() : 1;
+    if (run_.control.is_mapped(phase, t))
+      done += phase == Phase::map ? run_.input.tasks()[t].bytes.size() : 1;
   }
   clock_.set_done(done);
 }
