@@ -298,7 +298,7 @@ class PendingPairs {
     pair.hash = hash;
     pair.size = static_cast<std::uint32_t>(key.size());
     pair.value = value;
-    if (!key.empty()) std::memcpy(pair.key, key.data(), key.size());
+    copy_short(pair.key, key.data(), key.size());
   }
 
   // Upserts the queued pairs in the order they came, combining with
@@ -324,6 +324,23 @@ class PendingPairs {
   const char* failed_record() const { return failed_record_; }
 
  private:
+  // Copies n <= kKeyBytes bytes with two fixed-size, possibly overlapping
+  // moves rather than a call to memcpy.
+  static void copy_short(char* to, const char* from, std::size_t n) {
+    if (n >= 16) {
+      std::memcpy(to, from, 16);
+      std::memcpy(to + n - 16, from + n - 16, 16);
+    } else if (n >= 8) {
+      std::memcpy(to, from, 8);
+      std::memcpy(to + n - 8, from + n - 8, 8);
+    } else if (n >= 4) {
+      std::memcpy(to, from, 4);
+      std::memcpy(to + n - 4, from + n - 4, 4);
+    } else {
+      for (std::size_t i = 0; i < n; ++i) to[i] = from[i];
+    }
+  }
+
   struct Pair {
     const char* record;
     std::uint64_t hash;
