@@ -36,12 +36,14 @@ void flush_combined(ErasedJob& job, MapOutput& out, Counters& counters);
 // run stores for reduce.
 void count_map_output(const MapOutput& out, Counters& counters);
 
-// One reduce task: the sections of one partition (a map task's records of
+// One reduce task: the sections of one partition (a map run's records of
 // it), added in input order, then reduced into (key, output line) records in
-// ascending key order. With a combiner each section is combined as it is
-// added, and may be dropped right after; without one, the sections are
-// grouped by key at finish() and must live until then. Values reach reducer
-// in the order of the sections, then of the records within each.
+// ascending key order. With a combiner that combines each map task apart,
+// each section is combined as it is added, and may be dropped right after;
+// with one that combines across tasks, the sections are sorted runs, merged
+// at finish(); without a combiner, they are grouped by key at finish(). In
+// the last two cases they must live until then. Values reach reducer in the
+// order of the sections, then of the records within each.
 class ReduceTask {
  public:
   explicit ReduceTask(ErasedJob& job) : job_(job) {}
