@@ -21,14 +21,9 @@ void run_stream_map(ErasedJob& job, const InputSet& input, Counters& counters, O
   const std::string_view path = hadoop_file != nullptr ? hadoop_file : "";
   MapOutput mapped(1);
   std::string text;
-  std::string_view key;
-  std::string_view value;
-  for (std::size_t t = 0; t < input.tasks().size(); ++t) {
-    mapped.clear();
-    run_map_task(job, input, t, mapped, counters, path);
-    // A job that combines across tasks still writes each task's pairs as the
-    // task ends, so that the stream flows and memory stays bounded.
-    if (job.combines_across_tasks()) flush_combined(job, mapped, counters);
+  const auto write_mapped = [&] {
+    std::string_view key;
+    std::string_view value;
     RecordReader reader(mapped.partition(0));
     while (reader.next(key, value)) {
       if (job.map_only()) {
@@ -39,6 +34,21 @@ void run_stream_map(ErasedJob& job, const InputSet& input, Counters& counters, O
       job.append_stream_text(key, value, text);
       out.write(text);
     }
+    mapped.clear();
+  };
+  // A job that combines across tasks writes its table when it grows large
+  // and at the end, as a worker of the concurrent engine commits its runs:
+  // one line per key for the whole input when it fits.
+  const bool across = job.combines_across_tasks();
+  for (std::size_t t = 0; t < input.tasks().size(); ++t) {
+    run_map_task(job, input, t, mapped, counters, path);
+    if (across && job.combined_bytes() < kCombinedRunBytes) continue;
+    if (across) flush_combined(job, mapped, counters);
+    write_mapped();
+  }
+  if (across) {
+    flush_combined(job, mapped, counters);
+    write_mapped();
   }
 }
 

@@ -28,6 +28,11 @@ namespace mapreduce::detail {
 std::uint64_t run_map_task(ErasedJob& job, const InputSet& input, std::size_t task, MapOutput& out,
                            Counters& counters, std::string_view path = {});
 
+// How large the map side's table of combined values (a job that combines
+// across tasks) grows before a worker writes it out as a run and starts
+// another.
+constexpr std::size_t kCombinedRunBytes = std::size_t(256) << 20;
+
 // The map side's table of combined values (a job that combines across
 // tasks) into `out`, counted as "combine output records".
 void flush_combined(ErasedJob& job, MapOutput& out, Counters& counters);

@@ -332,8 +332,9 @@ streaming_word_count)
   contains reduce-err.txt "reporter:counter:mapreduce,reduce output records,$distinct" "stream-reduce counters"
   bad=$(grep -cv '^reporter:counter:[^,]*,[^,]*,-\?[0-9]*$' map-err.txt reduce-err.txt | awk -F: '{ s += $2 } END { print s }')
   [ "$bad" -eq 0 ] || fail "standard error holds lines other than reporter:counter: lines"
-  # The map side applies the combiner per map task: a file of one map task
-  # gives each word once, with its count in that file.
+  # The map side applies the combiner, across map tasks since word_count's
+  # combines in any order: a small file gives each word once, with its count
+  # in that file.
   head -n 5000 text.txt >small.txt
   count_words <small.txt >expected-small.txt
   "$word_count" --stream-map small.txt 2>/dev/null | sort >mapped-small.txt

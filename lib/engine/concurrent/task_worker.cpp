@@ -93,7 +93,7 @@ void TaskWorker::map_phase() {
     run.push_back(*task);
     slot_.task_started_ns = 0;
     run_.fault.strike_if_due(run_.control, Phase::map, *task, FaultPoint::Point::mapped);
-    if (!across || run_.job.combined_bytes() >= kRunTableBytes) commit_run(run, mapped, before);
+    if (!across || run_.job.combined_bytes() >= kCombinedRunBytes) commit_run(run, mapped, before);
   }
   if (!run.empty()) commit_run(run, mapped, before);
 }

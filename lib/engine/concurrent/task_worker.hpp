@@ -36,11 +36,6 @@ class TaskWorker {
   void finish_task(Phase phase, std::uint32_t task);
   // Stores the run's output, commits it and marks its tasks done.
   void commit_run(std::vector<std::uint32_t>& run, MapOutput& mapped, const Counters& before);
-
-  // How large a worker's table of combined values (for a job that combines
-  // across tasks) grows before the worker commits the run of tasks it holds
-  // and starts another.
-  static constexpr std::size_t kRunTableBytes = std::size_t(256) << 20;
   void report(ErrorKind kind, const std::string& message);
   // "map task 3 of 16 (...)", or the phase when between tasks.
   std::string current_task() const;
