@@ -79,12 +79,24 @@ double value_of(std::string_view line) {
   return std::ldexp((h & 0x20) ? -mantissa : mantissa, exponent);
 }
 
-// String keys, integer values: grouping and byte order of string keys.
-struct WordCount final : mapreduce::MapReduceConcurrent<WordCount, std::string, std::int64_t> {
-  using MapReduceConcurrent::MapReduceConcurrent;
+// String keys, integer values: grouping and byte order of string keys. With
+// kInAnyOrder, a combiner that may combine across map tasks: each worker
+// folds all its tasks into one table, so the partial values depend on the
+// process count, but integer sums do not.
+template <bool kInAnyOrder>
+struct WordCountOf final
+    : mapreduce::MapReduceConcurrent<WordCountOf<kInAnyOrder>, std::string, std::int64_t> {
+  using Base = mapreduce::MapReduceConcurrent<WordCountOf<kInAnyOrder>, std::string, std::int64_t>;
+  using Base::Base;
+  using typename Base::Emitter;
+  using typename Base::Values;
   void mapper(std::string_view line, Emitter& emit) {
     for_each_word(line, [&](std::string_view word) { emit(word, 1); });
   }
+  void combiner(std::string_view, std::int64_t& total, std::int64_t count) requires kInAnyOrder {
+    total += count;
+  }
+  static constexpr bool combine_in_any_order = kInAnyOrder;
   std::pair<std::string_view, std::int64_t> reducer(std::string_view word, Values counts) {
     std::int64_t total = 0;
     for (std::int64_t c : counts) total += c;
@@ -100,14 +112,26 @@ struct WordCount final : mapreduce::MapReduceConcurrent<WordCount, std::string, 
     return out;
   }
 };
+using WordCount = WordCountOf<false>;
+using WordCountInAnyOrder = WordCountOf<true>;
 
-// int64 keys, negative and large: numeric order of integer keys.
-struct LineLengths final : mapreduce::MapReduceConcurrent<LineLengths, std::int64_t, std::int64_t> {
-  using MapReduceConcurrent::MapReduceConcurrent;
+// int64 keys, negative and large: numeric order of integer keys; with
+// kInAnyOrder, combined across map tasks as WordCountOf's.
+template <bool kInAnyOrder>
+struct LineLengthsOf final
+    : mapreduce::MapReduceConcurrent<LineLengthsOf<kInAnyOrder>, std::int64_t, std::int64_t> {
+  using Base = mapreduce::MapReduceConcurrent<LineLengthsOf<kInAnyOrder>, std::int64_t, std::int64_t>;
+  using Base::Base;
+  using typename Base::Emitter;
+  using typename Base::Values;
   static std::int64_t key_of(std::string_view line) {
     return (static_cast<std::int64_t>(line.size()) - 30) * 1000003;
   }
   void mapper(std::string_view line, Emitter& emit) { emit(key_of(line), 1); }
+  void combiner(std::int64_t, std::int64_t& total, std::int64_t count) requires kInAnyOrder {
+    total += count;
+  }
+  static constexpr bool combine_in_any_order = kInAnyOrder;
   std::pair<std::int64_t, std::int64_t> reducer(std::int64_t key, Values counts) {
     std::int64_t total = 0;
     for (std::int64_t c : counts) total += c;
@@ -121,6 +145,8 @@ struct LineLengths final : mapreduce::MapReduceConcurrent<LineLengths, std::int6
     return out;
   }
 };
+using LineLengths = LineLengthsOf<false>;
+using LineLengthsInAnyOrder = LineLengthsOf<true>;
 
 // double values averaged in the order received: the same order everywhere, or
 // the last digits differ. The key is the line's first byte (empty for an
@@ -172,39 +198,6 @@ struct ValueOrder final : mapreduce::MapReduceConcurrent<ValueOrder, std::int64_
     for (const auto& [key, values] : joined) out += std::to_string(key) + "\t" + values + "\n";
     return out;
   }
-};
-
-// The same two jobs with a combiner that may combine across map tasks: each
-// worker folds all its tasks into one table, so the partial values depend on
-// the process count, but integer sums do not.
-struct WordCountInAnyOrder final
-    : mapreduce::MapReduceConcurrent<WordCountInAnyOrder, std::string, std::int64_t> {
-  using MapReduceConcurrent::MapReduceConcurrent;
-  void mapper(std::string_view line, Emitter& emit) {
-    for_each_word(line, [&](std::string_view word) { emit(word, 1); });
-  }
-  void combiner(std::string_view, std::int64_t& total, std::int64_t count) { total += count; }
-  static constexpr bool combine_in_any_order = true;
-  std::pair<std::string_view, std::int64_t> reducer(std::string_view word, Values counts) {
-    std::int64_t total = 0;
-    for (std::int64_t c : counts) total += c;
-    return {word, total};
-  }
-  static std::string model(const Lines& lines) { return WordCount::model(lines); }
-};
-
-struct LineLengthsInAnyOrder final
-    : mapreduce::MapReduceConcurrent<LineLengthsInAnyOrder, std::int64_t, std::int64_t> {
-  using MapReduceConcurrent::MapReduceConcurrent;
-  void mapper(std::string_view line, Emitter& emit) { emit(LineLengths::key_of(line), 1); }
-  void combiner(std::int64_t, std::int64_t& total, std::int64_t count) { total += count; }
-  static constexpr bool combine_in_any_order = true;
-  std::pair<std::int64_t, std::int64_t> reducer(std::int64_t key, Values counts) {
-    std::int64_t total = 0;
-    for (std::int64_t c : counts) total += c;
-    return {key, total};
-  }
-  static std::string model(const Lines& lines) { return LineLengths::model(lines); }
 };
 
 // A map-side combiner folding doubles: the engines run the same map tasks, so

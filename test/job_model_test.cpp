@@ -45,34 +45,28 @@ struct KCount final : mapreduce::MapReduceConcurrent<KCount, std::string, std::i
   }
 };
 
-// The same counts, with a combiner (whose grouping must not matter).
-struct KCountCombined final : mapreduce::MapReduceConcurrent<KCountCombined, std::string, std::int64_t> {
-  using MapReduceConcurrent::MapReduceConcurrent;
+// The same counts, with a combiner (whose grouping must not matter): per
+// map task, or, with kInAnyOrder, per worker across tasks.
+template <bool kInAnyOrder>
+struct KCountCombinedOf final
+    : mapreduce::MapReduceConcurrent<KCountCombinedOf<kInAnyOrder>, std::string, std::int64_t> {
+  using Base = mapreduce::MapReduceConcurrent<KCountCombinedOf<kInAnyOrder>, std::string, std::int64_t>;
+  using Base::Base;
+  using typename Base::Emitter;
+  using typename Base::Values;
   void mapper(std::string_view line, Emitter& emit) {
     mapreduce::test::for_each_k_word(line, [&](std::string_view word) { emit(word, 1); });
   }
   void combiner(std::string_view, std::int64_t& total, std::int64_t count) { total += count; }
+  static constexpr bool combine_in_any_order = kInAnyOrder;
   std::pair<std::string_view, std::int64_t> reducer(std::string_view word, Values counts) {
     std::int64_t total = 0;
     for (std::int64_t c : counts) total += c;
     return {word, total};
   }
 };
-
-// And with one that may combine across map tasks: one table per worker.
-struct KCountInAnyOrder final : mapreduce::MapReduceConcurrent<KCountInAnyOrder, std::string, std::int64_t> {
-  using MapReduceConcurrent::MapReduceConcurrent;
-  void mapper(std::string_view line, Emitter& emit) {
-    mapreduce::test::for_each_k_word(line, [&](std::string_view word) { emit(word, 1); });
-  }
-  void combiner(std::string_view, std::int64_t& total, std::int64_t count) { total += count; }
-  static constexpr bool combine_in_any_order = true;
-  std::pair<std::string_view, std::int64_t> reducer(std::string_view word, Values counts) {
-    std::int64_t total = 0;
-    for (std::int64_t c : counts) total += c;
-    return {word, total};
-  }
-};
+using KCountCombined = KCountCombinedOf<false>;
+using KCountInAnyOrder = KCountCombinedOf<true>;
 
 // k-word counts derived from the input's definition, in byte order of the
 // words.

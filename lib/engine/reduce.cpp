@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include <boost/unordered/unordered_flat_map.hpp>
@@ -21,16 +20,6 @@ struct KeyHash {
 struct KeyEqual {
   bool operator()(std::string_view a, std::string_view b) const { return bytes_equal(a, b); }
 };
-
-// The first 8 bytes of a key as a big-endian number, zero-padded: in the
-// order of the keys' bytes, so that sorting compares these first.
-std::uint64_t order_prefix(std::string_view key) {
-  unsigned char bytes[8] = {};
-  std::memcpy(bytes, key.data(), std::min<std::size_t>(key.size(), 8));
-  std::uint64_t prefix = 0;
-  for (unsigned char byte : bytes) prefix = prefix << 8 | byte;
-  return prefix;
-}
 
 }  // namespace
 

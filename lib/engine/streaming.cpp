@@ -42,7 +42,7 @@ void run_stream_map(ErasedJob& job, const InputSet& input, Counters& counters, O
   const bool across = job.combines_across_tasks();
   for (std::size_t t = 0; t < input.tasks().size(); ++t) {
     run_map_task(job, input, t, mapped, counters, path);
-    if (across && job.combined_bytes() < kCombinedRunBytes) continue;
+    if (!run_is_full(job)) continue;
     if (across) flush_combined(job, mapped, counters);
     write_mapped();
   }

@@ -33,6 +33,13 @@ std::uint64_t run_map_task(ErasedJob& job, const InputSet& input, std::size_t ta
 // another.
 constexpr std::size_t kCombinedRunBytes = std::size_t(256) << 20;
 
+// Whether a worker that has just mapped a task commits the run it is
+// building: always, unless the job combines across tasks and its table is
+// still under kCombinedRunBytes.
+inline bool run_is_full(const ErasedJob& job) {
+  return !job.combines_across_tasks() || job.combined_bytes() >= kCombinedRunBytes;
+}
+
 // The map side's table of combined values (a job that combines across
 // tasks) into `out`, counted as "combine output records".
 void flush_combined(ErasedJob& job, MapOutput& out, Counters& counters);

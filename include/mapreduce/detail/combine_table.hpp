@@ -48,6 +48,21 @@ inline bool bytes_equal(std::string_view a, std::string_view b) {
   return std::memcmp(a.data(), b.data(), n) == 0;
 }
 
+// The first 8 bytes of a key as a big-endian number, zero-padded: in the
+// order of the keys' bytes (equal prefixes leave the order to the rest), so
+// that a sort of keys compares these numbers first and rarely the bytes.
+inline std::uint64_t order_prefix(const char* zero_padded_8_bytes) {
+  std::uint64_t word;
+  std::memcpy(&word, zero_padded_8_bytes, 8);
+  if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
+  return word;
+}
+inline std::uint64_t order_prefix(std::string_view key) {
+  char bytes[8] = {};
+  std::memcpy(bytes, key.data(), key.size() < 8 ? key.size() : 8);
+  return order_prefix(bytes);
+}
+
 // Stores key bytes for the life of a map task, in blocks that never move, so
 // that a table can keep views of them. clear() keeps the first block.
 class KeyArena {
@@ -207,14 +222,11 @@ class CombineTable {
       const std::size_t size = stored_size - 1;
       return {size <= kKeyInSlot ? key_.bytes : key_.pointer, size};
     }
-    // The first 8 bytes of the key as a big-endian number, zero-padded: in
-    // the order of the keys' bytes. A key kept in the slot is followed by
-    // zeros up to the slot's 16 bytes; one kept elsewhere is longer than 8.
+    // The key's order_prefix, read in place: a key kept in the slot is
+    // followed by zeros up to the slot's 16 bytes; one kept elsewhere is
+    // longer than 8.
     std::uint64_t prefix() const {
-      std::uint64_t word;
-      std::memcpy(&word, stored_size - 1 <= kKeyInSlot ? key_.bytes : key_.pointer, 8);
-      if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
-      return word;
+      return order_prefix(stored_size - 1 <= kKeyInSlot ? key_.bytes : key_.pointer);
     }
   };
 

@@ -146,19 +146,14 @@ class TypedJob final : public ErasedJob {
 
   void reduce_combined(ReduceOutput& out) override {
     if constexpr (HasCombiner<Derived, Key, Value>) {
+      // The drain empties the table, on an error too.
       std::string encoded;
-      try {
-        reduce_combined_.drain_in_key_order([&](std::string_view key, const Value& combined) {
-          encoded.resize(Codec<Value>::size(combined));
-          Codec<Value>::encode(combined, encoded.data());
-          const std::string_view value = encoded;
-          reduce_key(key, std::span(&value, 1), out);
-        });
-      } catch (...) {
-        reduce_combined_.clear();
-        throw;
-      }
-      reduce_combined_.clear();
+      reduce_combined_.drain_in_key_order([&](std::string_view key, const Value& combined) {
+        encoded.resize(Codec<Value>::size(combined));
+        Codec<Value>::encode(combined, encoded.data());
+        const std::string_view value = encoded;
+        reduce_key(key, std::span(&value, 1), out);
+      });
     }
   }
 

@@ -82,7 +82,6 @@ void TaskWorker::map_phase() {
   // commits each task as a run of its own.
   std::vector<std::uint32_t> run;
   Counters before;
-  const bool across = run_.job.combines_across_tasks();
   while (const auto task = next_task(Phase::map)) {
     if (run.empty()) {
       mapped.clear();
@@ -93,7 +92,7 @@ void TaskWorker::map_phase() {
     run.push_back(*task);
     slot_.task_started_ns = 0;
     run_.fault.strike_if_due(run_.control, Phase::map, *task, FaultPoint::Point::mapped);
-    if (!across || run_.job.combined_bytes() >= kCombinedRunBytes) commit_run(run, mapped, before);
+    if (run_is_full(run_.job)) commit_run(run, mapped, before);
   }
   if (!run.empty()) commit_run(run, mapped, before);
 }
