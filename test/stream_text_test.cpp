@@ -361,7 +361,9 @@ struct PairLines final
 template <class Job>
 std::string run_mode(const std::string& input, mapreduce::RunMode mode) {
   std::ostringstream out;
-  Job(input, mapreduce::Options{.output_stream = &out, .mode = mode, .processes = 2}).run();
+  // A streaming task is one process: -p is a job's only.
+  const unsigned processes = mode == mapreduce::RunMode::job ? 2 : 0;
+  Job(input, mapreduce::Options{.output_stream = &out, .mode = mode, .processes = processes}).run();
   return out.str();
 }
 

@@ -103,6 +103,12 @@ struct Options {
   // Print the counters on standard error after the job.
   bool stats = false;
 
+  // The streaming modes only: send the counters to Hadoop as
+  // reporter:counter:GROUP,NAME,AMOUNT lines on standard error, except the
+  // engine's per-process figures (peak rss KiB, the phase times), which
+  // Hadoop's sums would make meaningless. False in a job is a UsageError.
+  bool streaming_counters = true;
+
   // MapReduceConcurrent only: the number of worker processes; 0 means the
   // number of online CPUs. At most kMaxProcesses.
   unsigned processes = 0;

@@ -116,7 +116,60 @@ std::size_t longest_border(std::string_view bytes) {
   return 0;
 }
 
+// An option that some modes would ignore, and why each of them refuses it
+// (nullptr: it takes the option). The command line checks whether it was
+// given, check_options whether the Options member differs from its default.
+struct ModeRule {
+  std::string_view command_line;  // the long option, without "--"; empty: none
+  const char* member;             // the Options member
+  bool (*set)(const Options&);    // the member differs from its default
+  const char* streaming;          // why --stream-map and --stream-reduce refuse it
+  const char* sequential;         // why --sequential refuses it (command line only)
+  const char* job;                // why a job refuses it
+};
+
+const ModeRule kModeRules[] = {
+    {"output-dir", "output_dir", [](const Options& o) { return !o.output_dir.empty(); },
+     "Hadoop writes a job's part files; a streaming task writes to standard output or -o FILE", nullptr,
+     nullptr},
+    {"processes", "processes", [](const Options& o) { return o.processes != 0; },
+     "a streaming task is one process; Hadoop runs as many tasks as it has slots", nullptr, nullptr},
+    {"reducers", "reducers", [](const Options& o) { return o.reducers != 0; },
+     "Hadoop sets the number of reduce tasks (-numReduceTasks)", nullptr, nullptr},
+    {"max-attempts", "max_attempts",
+     [](const Options& o) { return o.max_attempts != Options{}.max_attempts; },
+     "Hadoop retries a failed task itself (mapreduce.map.maxattempts, mapreduce.reduce.maxattempts)",
+     "it runs no worker processes, whose deaths are what is retried", nullptr},
+    {"task-timeout", "task_timeout", [](const Options& o) { return o.task_timeout != 0; },
+     "Hadoop kills a task that stops making progress itself (mapreduce.task.timeout)",
+     "it runs no worker processes to time out", nullptr},
+    {"", "retry_exceptions", [](const Options& o) { return o.retry_exceptions; },
+     "Hadoop retries a failed task itself", nullptr, nullptr},
+    {"progress", "progress", [](const Options& o) { return o.progress; },
+     "Hadoop shows a task's progress itself", nullptr, nullptr},
+    {"no-streaming-counters", "streaming_counters", [](const Options& o) { return !o.streaming_counters; },
+     nullptr, nullptr, "a job sends no counters to Hadoop (--stats prints them)"},
+};
+
+const char* mode_option(RunMode mode) {
+  return mode == RunMode::stream_map ? "--stream-map" : "--stream-reduce";
+}
+const char* mode_member(RunMode mode) { return mode == RunMode::stream_map ? "stream_map" : "stream_reduce"; }
+
 }  // namespace
+
+void check_mode_takes(std::string_view option, RunMode mode, bool sequential) {
+  for (const ModeRule& rule : kModeRules) {
+    if (rule.command_line.empty() || rule.command_line != option) continue;
+    const std::string name = "--" + std::string(option);
+    if (mode != RunMode::job && rule.streaming != nullptr)
+      throw UsageError(std::string(mode_option(mode)) + " does not take " + name + ": " + rule.streaming);
+    if (mode == RunMode::job && sequential && rule.sequential != nullptr)
+      throw UsageError("--sequential does not take " + name + ": " + rule.sequential);
+    if (mode == RunMode::job && rule.job != nullptr)
+      throw UsageError(name + " is for --stream-map and --stream-reduce only: " + rule.job);
+  }
+}
 
 void check_processes(long processes, Spelling spelling) {
   check_range(processes, 1, Options::kMaxProcesses, spelled(spelling, "--processes", "processes"));
@@ -229,8 +282,14 @@ void check_options(const Options& options) {
       (options.output_stream != nullptr) + !options.output.empty() + !options.output_dir.empty();
   if (destinations > 1)
     throw UsageError("give at most one of an output file, an output stream and an output directory");
-  if (options.mode != RunMode::job && !options.output_dir.empty()) {
-    throw UsageError("the streaming modes write to standard output or a file, not an output directory");
+  for (const ModeRule& rule : kModeRules) {
+    if (!rule.set(options)) continue;
+    if (options.mode != RunMode::job && rule.streaming != nullptr) {
+      throw UsageError(std::string("mode ") + mode_member(options.mode) + " does not take " + rule.member +
+                       ": " + rule.streaming);
+    }
+    if (options.mode == RunMode::job && rule.job != nullptr)
+      throw UsageError(std::string(rule.member) + " is for the streaming modes only: " + rule.job);
   }
 }
 

@@ -36,9 +36,20 @@ std::string record_format_name(const RecordFormat& format);
 // lines in the streaming modes, which are line-based.
 void check_records(const RecordFormat& format, RunMode mode, Spelling spelling);
 
+// The command line's rule for an option given with a mode that would ignore
+// it: `option` is its long name ("reducers", "task-timeout"), `mode` the mode
+// given, `sequential` whether --sequential was. The streaming modes take no
+// --output-dir, --processes, --reducers, --max-attempts, --task-timeout or
+// --progress (Hadoop does each itself; --sequential they honour: a task is
+// one process); --sequential takes no --max-attempts or --task-timeout (it
+// has no workers); a job takes no --no-streaming-counters. Throws UsageError
+// naming both and why; any other option passes.
+void check_mode_takes(std::string_view option, RunMode mode, bool sequential);
+
 // Every rule for a whole Options: the ones above (processes and reducers 0
-// meaning the default), at most one destination, and no output directory in the
-// streaming modes.
+// meaning the default), at most one destination, and the modes' rules of
+// check_mode_takes for the members that differ from their defaults (not
+// sequential's: in Options it only overrides the engine's settings).
 void check_options(const Options& options);
 
 }  // namespace mapreduce::detail

@@ -95,7 +95,9 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
       "no-progress", "show no progress line")("stats", "print the counters on standard error after the job")(
       "stream-map", "act as a Hadoop Streaming mapper: input lines in, key<TAB>value lines out")(
       "stream-reduce",
-      "act as a Hadoop Streaming reducer: key-sorted key<TAB>value lines in, output lines out");
+      "act as a Hadoop Streaming reducer: key-sorted key<TAB>value lines in, output lines out")(
+      "no-streaming-counters",
+      "with --stream-map or --stream-reduce: send no reporter:counter: lines to Hadoop");
   po::options_description hidden;
   hidden.add_options()("input", po::value<std::vector<std::string>>(&inputs));
   po::positional_options_description positional;
@@ -147,6 +149,9 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   // spelled as the command line spells them, before the conversion to
   // unsigned could hide a negative count.
   try {
+    // An option the mode would ignore is an error, not a surprise.
+    for (const auto& given : values)
+      detail::check_mode_takes(given.first, options.mode, values.count("sequential"));
     if (values.count("processes")) detail::check_processes(processes, detail::Spelling::command_line);
     detail::check_max_attempts(max_attempts, detail::Spelling::command_line);
     if (values.count("reducers")) detail::check_reducers(reducers, detail::Spelling::command_line);
@@ -165,9 +170,13 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   options.processes = static_cast<unsigned>(processes);
   options.reducers = static_cast<unsigned>(reducers);
   options.sequential = values.count("sequential") > 0;
+  // By default a job shows its progress on a terminal; a streaming task
+  // never does (Hadoop shows it).
   options.progress =
-      values.count("progress") > 0 || (values.count("no-progress") == 0 && ::isatty(STDERR_FILENO));
+      values.count("progress") > 0 ||
+      (values.count("no-progress") == 0 && options.mode == RunMode::job && ::isatty(STDERR_FILENO));
   options.stats = values.count("stats") > 0;
+  options.streaming_counters = values.count("no-streaming-counters") == 0;
   detail::install_interruption_handlers(program);
   try {
     job(inputs, options);

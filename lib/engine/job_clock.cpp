@@ -4,10 +4,17 @@
 
 namespace mapreduce::detail {
 
+JobClock::JobClock(Counters& counters, bool show_progress)
+    : counters_(counters), progress_(show_progress), started_ns_(monotonic_ns()) {}
+
 void JobClock::start_phase(std::string_view phase, std::uint64_t total) {
   const std::int64_t now = monotonic_ns();
-  if (!phase_.empty())
+  if (!phase_.empty()) {
     counters_(kEngineCounters, phase_ + " phase ms") += (now - phase_started_ns_) / 1'000'000;
+    // A phase ends only when all its work is done (a failure throws).
+    progress_.end_phase(phase_, total_, total_, now - phase_started_ns_);
+  }
+  if (phase == "map") bytes_read_ += total;
   phase_ = phase;
   phase_started_ns_ = now;
   total_ = total;
@@ -22,7 +29,7 @@ void JobClock::set_done(std::uint64_t done) {
 
 void JobClock::finish() {
   start_phase("", 0);
-  progress_.clear();
+  progress_.finish(bytes_read_, monotonic_ns() - started_ns_);
 }
 
 }  // namespace mapreduce::detail

@@ -14,7 +14,7 @@ namespace mapreduce::detail {
 // phase is. Lives in the parent.
 class JobClock {
  public:
-  JobClock(Counters& counters, bool show_progress) : counters_(counters), progress_(show_progress) {}
+  JobClock(Counters& counters, bool show_progress);
   JobClock(const JobClock&) = delete;
   JobClock& operator=(const JobClock&) = delete;
 
@@ -24,12 +24,15 @@ class JobClock {
   // Work done in the phase: `units` more, or `done` in all.
   void advance(std::uint64_t units) { set_done(done_ + units); }
   void set_done(std::uint64_t done);
-  // Ends the last phase and clears the progress line.
+  // Ends the last phase; the progress line, if any, ends with a summary of
+  // the job (the map phase's bytes, the time since the clock was made).
   void finish();
 
  private:
   Counters& counters_;
   ProgressLine progress_;
+  std::int64_t started_ns_;
+  std::uint64_t bytes_read_ = 0;
   std::string phase_;
   std::int64_t phase_started_ns_ = 0;
   std::uint64_t total_ = 0;

@@ -46,8 +46,9 @@ EngineSettings settings_of(const Options& options) {
   return settings;
 }
 
-// The largest resident set of this process and of any worker it reaped.
-std::int64_t peak_rss_kb() {
+// The largest resident set of this process and of any worker it reaped, in
+// KiB.
+std::int64_t peak_rss_kib() {
   rusage self{};
   rusage children{};
   ::getrusage(RUSAGE_SELF, &self);
@@ -121,6 +122,12 @@ void run_job_named(ErasedJob& job, const std::vector<std::string>& inputs, const
         "reducers (--reducers) cannot be set for a map-only job, which has no reduce partitions: its part "
         "files are its map tasks");
   }
+  if (!job.map_only() && options.mode == RunMode::stream_map && options.format != OutputFormat::tsv) {
+    throw UsageError(
+        "format jsonl (--format) is not for mode stream_map (--stream-map), which writes key<TAB>value lines "
+        "for Hadoop to sort: the format applies to the reducer's output (--stream-reduce), or to a map-only "
+        "job's");
+  }
   if (job.map_only() && options.mode == RunMode::stream_reduce) {
     throw UsageError("a map-only job has no reducer to run as a Hadoop Streaming reducer");
   }
@@ -158,8 +165,8 @@ void run_job_named(ErasedJob& job, const std::vector<std::string>& inputs, const
   call_user_code("cleanup()", [&] { job.cleanup(); });
   counters(kEngineCounters, "input files") = static_cast<std::int64_t>(input.file_count());
   counters(kEngineCounters, "map tasks") = static_cast<std::int64_t>(input.tasks().size());
-  counters(kEngineCounters, "peak rss kb") = peak_rss_kb();
-  if (streaming) report_counters_to_hadoop(counters);
+  counters(kEngineCounters, kPeakRssCounter) = peak_rss_kib();
+  if (streaming && options.streaming_counters) report_counters_to_hadoop(counters);
   if (options.stats) print_counters(counters, step_label);
 }
 

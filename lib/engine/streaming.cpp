@@ -140,9 +140,22 @@ void run_stream_reduce(ErasedJob& job, const InputSet& input, Counters& counters
   task.finish();
 }
 
+namespace {
+
+// Hadoop adds up a counter over every task of the job: a maximum or a time
+// of this one process (peak rss KiB, output phase ms) would add up to
+// nothing meaningful.
+bool adds_up_across_tasks(const std::pair<std::string, std::string>& name) {
+  return !(name.first == kEngineCounters &&
+           (name.second == kPeakRssCounter || name.second.ends_with(" phase ms")));
+}
+
+}  // namespace
+
 void report_counters_to_hadoop(const Counters& counters) {
   std::string text;
   for (const auto& [name, value] : counters.entries()) {
+    if (!adds_up_across_tasks(name)) continue;
     // Hadoop splits the line at commas: keep them out of the names.
     auto clean = [](std::string s) {
       for (char& c : s) {

@@ -20,8 +20,14 @@ void run_stream_map(ErasedJob& job, const InputSet& input, Counters& counters, O
 // Throws InputError naming the line that is not a valid text form.
 void run_stream_reduce(ErasedJob& job, const InputSet& input, Counters& counters, Output& out);
 
+// The engine's counter of the largest resident set of the job's processes,
+// in KiB (getrusage's unit).
+inline constexpr std::string_view kPeakRssCounter = "peak rss KiB";
+
 // Writes the counters the way Hadoop Streaming reads them from a task's
-// standard error: `reporter:counter:GROUP,NAME,AMOUNT` lines.
+// standard error: `reporter:counter:GROUP,NAME,AMOUNT` lines. Not the
+// per-process figures (peak rss KiB, the phase times), whose sums over a
+// job's tasks would mean nothing.
 void report_counters_to_hadoop(const Counters& counters);
 
 }  // namespace mapreduce::detail

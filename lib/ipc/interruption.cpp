@@ -239,7 +239,10 @@ void reset_interruption_in_worker() {
     if (g_handled[signal].load()) ::signal(signal, SIG_DFL);
   }
   ::signal(SIGINT, SIG_IGN);
-  ::signal(SIGTERM, SIG_DFL);
+  // A SIGTERM the program was started with ignored stays ignored in the
+  // workers too; otherwise it ends a worker, whatever handler the parent has.
+  struct sigaction term {};
+  if (::sigaction(SIGTERM, nullptr, &term) != 0 || term.sa_handler != SIG_IGN) ::signal(SIGTERM, SIG_DFL);
   ::signal(SIGBUS, SIG_DFL);
 }
 

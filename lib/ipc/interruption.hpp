@@ -30,7 +30,9 @@ void unregister_input(const void* begin);
 // In a freshly forked worker: forget the parent's registrations (a worker
 // must never kill its siblings), ignore SIGINT (the parent, which gets it too,
 // decides) and take the default action for SIGTERM, SIGBUS and every signal
-// the parent catches (the parent reports a worker's death).
+// the parent catches (the parent reports a worker's death). A signal the
+// program was started with ignored (SIGINT and SIGQUIT in a script's
+// background job, SIGHUP under nohup, SIGTERM) stays ignored.
 void reset_interruption_in_worker();
 
 // Every signal whose default action ends the process (SIGHUP, SIGINT,

@@ -280,7 +280,7 @@ stats)
     contains err.txt "    reduce output records=$distinct" "--stats $engine"
     contains err.txt "    input files=1" "--stats $engine"
     grep -aqE '^    map phase ms=[0-9]+$' err.txt || fail "--stats $engine: no map phase ms"
-    grep -aqE '^    peak rss kb=[1-9][0-9]*$' err.txt || fail "--stats $engine: no peak rss kb"
+    grep -aqE '^    peak rss KiB=[1-9][0-9]*$' err.txt || fail "--stats $engine: no peak rss KiB"
   done
   runs 0 "without --stats" "$word_count" text.txt >out.txt 2>err.txt
   [ -s err.txt ] && fail "counters printed without --stats: $(head -3 err.txt)"
