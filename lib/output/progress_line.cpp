@@ -49,7 +49,7 @@ std::string describe(std::string_view phase, std::uint64_t done, std::uint64_t t
         .append(std::to_string(done))
         .append(" of ")
         .append(std::to_string(total))
-        .append(" partitions");
+        .append(total == 1 ? " partition" : " partitions");
   }
   return line;
 }
