@@ -302,3 +302,63 @@ BOOST_AUTO_TEST_CASE(options_are_checked_by_the_command_line_rules) {
   std::ostringstream out;
   BOOST_TEST(usage_error_of({.output_stream = &out, .max_attempts = 100}) == "no UsageError");
 }
+
+namespace {
+
+// A map-only job: its output lines are what mapper emits.
+struct Echo final : mapreduce::MapReduceConcurrent<Echo, std::string, mapreduce::Nothing> {
+  using MapReduceConcurrent::MapReduceConcurrent;
+  void mapper(std::string_view line, Emitter& emit) { emit(line, {}); }
+};
+
+}  // namespace
+
+// What a mode would ignore is a UsageError naming the mode and the member,
+// as on the command line (test/cli/terminal.sh has the whole table there);
+// what it honours runs. sequential is honoured everywhere: a streaming task
+// is one process.
+BOOST_AUTO_TEST_CASE(options_a_mode_would_ignore_are_usage_errors) {
+  TempDir dir;
+  const std::string text = dir.write("in.txt", "a\n");
+  const std::string pairs = dir.write("pairs.txt", "a\t1\n");
+  std::ostringstream out;
+  auto outcome = [&](mapreduce::Options options) {
+    if (options.output_dir.empty()) options.output_stream = &out;
+    try {
+      Idle(options.mode == mapreduce::RunMode::stream_reduce ? pairs : text, std::move(options)).run();
+    } catch (const mapreduce::UsageError& e) {
+      return std::string(e.what());
+    }
+    return std::string("ran");
+  };
+  using mapreduce::RunMode;
+  for (const RunMode mode : {RunMode::stream_map, RunMode::stream_reduce}) {
+    const std::string name = mode == RunMode::stream_map ? "stream_map" : "stream_reduce";
+    BOOST_TEST_CONTEXT("mode " << name) {
+      const std::string refused = "mode " + name + " does not take ";
+      BOOST_TEST(
+          outcome({.mode = mode, .processes = 2}).starts_with(refused + "processes: a streaming task"));
+      BOOST_TEST(outcome({.mode = mode, .reducers = 3}).starts_with(refused + "reducers: Hadoop sets"));
+      BOOST_TEST(outcome({.mode = mode, .max_attempts = 2}).starts_with(refused + "max_attempts: Hadoop"));
+      BOOST_TEST(outcome({.mode = mode, .task_timeout = 9}).starts_with(refused + "task_timeout: Hadoop"));
+      BOOST_TEST(
+          outcome({.mode = mode, .retry_exceptions = true}).starts_with(refused + "retry_exceptions:"));
+      BOOST_TEST(outcome({.mode = mode, .progress = true}).starts_with(refused + "progress: Hadoop"));
+      BOOST_TEST(outcome({.output_dir = dir.path() + "/parts", .mode = mode})
+                     .starts_with(refused + "output_dir: Hadoop writes"));
+      BOOST_TEST(outcome({.mode = mode}) == "ran");
+      BOOST_TEST(outcome({.mode = mode, .streaming_counters = false}) == "ran");
+      BOOST_TEST(outcome({.mode = mode, .sequential = true}) == "ran");
+    }
+  }
+  BOOST_TEST(
+      outcome({.streaming_counters = false}).starts_with("streaming_counters is for the streaming modes"));
+  BOOST_TEST(outcome({.format = mapreduce::OutputFormat::jsonl, .mode = RunMode::stream_map})
+                 .starts_with("format jsonl (--format) is not for mode stream_map (--stream-map)"));
+  BOOST_TEST(outcome({.format = mapreduce::OutputFormat::jsonl, .mode = RunMode::stream_reduce}) == "ran");
+  // A map-only job's --stream-map writes its output lines, in the format.
+  std::ostringstream lines;
+  Echo(text, {.output_stream = &lines, .format = mapreduce::OutputFormat::jsonl, .mode = RunMode::stream_map})
+      .run();
+  BOOST_TEST(lines.str() == "{\"key\": \"a\", \"value\": null}\n");
+}
