@@ -87,7 +87,11 @@ struct Options {
   // The text form of output records.
   OutputFormat format = OutputFormat::tsv;
 
-  // The job (default), or one side of Hadoop Streaming (see README).
+  // The job (default), or one side of Hadoop Streaming (see README). The
+  // streaming modes refuse what Hadoop does itself (UsageError): output_dir,
+  // processes, reducers, max_attempts, task_timeout, retry_exceptions and
+  // progress set; and stream_map a format other than tsv, unless the job is
+  // map-only.
   RunMode mode = RunMode::job;
 
   // What a record of the input is: a line (default), a NUL-terminated
@@ -96,8 +100,11 @@ struct Options {
   // streaming modes read lines only (UsageError otherwise).
   RecordFormat records = {};
 
-  // Show one self-updating progress line on standard error: phase, percent of
-  // the input mapped, MB/s, time left.
+  // Show the progress on standard error: phase, percent of the input mapped,
+  // MB/s (10^6 bytes a second), time left, and a summary at the end. On a
+  // terminal one self-updating line; otherwise plain lines, at most one a
+  // second besides the start and end of each phase. Not in the streaming
+  // modes (UsageError: Hadoop shows a task's progress).
   bool progress = false;
 
   // Print the counters on standard error after the job.
