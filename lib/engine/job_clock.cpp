@@ -4,8 +4,8 @@
 
 namespace mapreduce::detail {
 
-JobClock::JobClock(Counters& counters, bool show_progress)
-    : counters_(counters), progress_(show_progress), started_ns_(monotonic_ns()) {}
+JobClock::JobClock(Counters& counters, bool show_progress, const char* step_label)
+    : counters_(counters), progress_(show_progress), step_label_(step_label), started_ns_(monotonic_ns()) {}
 
 void JobClock::start_phase(std::string_view phase, std::uint64_t total) {
   const std::int64_t now = monotonic_ns();
@@ -29,7 +29,8 @@ void JobClock::set_done(std::uint64_t done) {
 
 void JobClock::finish() {
   start_phase("", 0);
-  progress_.finish(bytes_read_, monotonic_ns() - started_ns_);
+  progress_.finish(step_label_ != nullptr ? std::string(step_label_) + " done" : "done", bytes_read_,
+                   monotonic_ns() - started_ns_);
 }
 
 }  // namespace mapreduce::detail

@@ -14,7 +14,8 @@ namespace mapreduce::detail {
 // phase is. Lives in the parent.
 class JobClock {
  public:
-  JobClock(Counters& counters, bool show_progress);
+  // `step_label`: "step 2 of 3" in a pipeline, for the summary; may be null.
+  JobClock(Counters& counters, bool show_progress, const char* step_label = nullptr);
   JobClock(const JobClock&) = delete;
   JobClock& operator=(const JobClock&) = delete;
 
@@ -31,6 +32,7 @@ class JobClock {
  private:
   Counters& counters_;
   ProgressLine progress_;
+  const char* step_label_;
   std::int64_t started_ns_;
   std::uint64_t bytes_read_ = 0;
   std::string phase_;

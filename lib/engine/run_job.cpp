@@ -135,7 +135,7 @@ void run_job_named(ErasedJob& job, const std::vector<std::string>& inputs, const
   const EngineSettings settings = settings_of(options);
   const InputSet input(inputs, options.records);
   Output out(options);
-  JobClock clock(counters, options.progress && !streaming);
+  JobClock clock(counters, options.progress && !streaming, step_label);
   call_user_code("setup()", [&] { job.setup(); });
   ReducedRuns reduced;
   try {

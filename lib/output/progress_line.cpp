@@ -94,10 +94,11 @@ void ProgressLine::end_phase(std::string_view phase, std::uint64_t done, std::ui
   put(describe(phase, done, total, elapsed_ns));
 }
 
-void ProgressLine::finish(std::uint64_t bytes, std::int64_t elapsed_ns) {
+void ProgressLine::finish(std::string_view what, std::uint64_t bytes, std::int64_t elapsed_ns) {
   if (!enabled_) return;
   const double seconds = double(elapsed_ns) / 1e9;
-  std::string summary = "done: ";
+  std::string summary(what);
+  summary.append(": ");
   summary.append(fixed(double(bytes) / kMegabyte, 1)).append(" MB read in ").append(seconds_text(seconds));
   if (bytes > 0 && seconds > 0)
     summary.append(", ").append(fixed(double(bytes) / kMegabyte / seconds, 1)).append(" MB/s");

@@ -35,8 +35,8 @@ class ProgressLine {
   // was the last line.
   void end_phase(std::string_view phase, std::uint64_t done, std::uint64_t total, std::int64_t elapsed_ns);
   // The job succeeded, having read `bytes` of input in `elapsed_ns`: the
-  // summary, on a line of its own that stays.
-  void finish(std::uint64_t bytes, std::int64_t elapsed_ns);
+  // summary, on a line of its own that stays, "WHAT: ...".
+  void finish(std::string_view what, std::uint64_t bytes, std::int64_t elapsed_ns);
   // On a terminal, erases the line (nothing to erase in plain lines).
   void clear();
 
