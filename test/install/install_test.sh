@@ -74,8 +74,9 @@ compile_headers() {
       running=$((running - 1))
     fi
     running=$((running + 1))
-    { "${cxx[@]}" "$@" -fsyntax-only -I"$inc" -x c++ - <<<"#include <$header>" >"$tmp/$tag.$n.log" 2>&1
-      echo $? >"$tmp/$tag.$n.status"; } &
+    { status=0
+      "${cxx[@]}" "$@" -fsyntax-only -I"$inc" -x c++ - <<<"#include <$header>" >"$tmp/$tag.$n.log" 2>&1 || status=$?
+      echo "$status" >"$tmp/$tag.$n.status"; } &
   done
   wait
 }
