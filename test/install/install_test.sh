@@ -10,9 +10,9 @@
 # builds test/install/consumer.cpp outside the source tree with
 # `$CXX -std=c++20 … $(pkg-config --cflags --libs mapreduce)`, and again with
 # CMake's find_package from the DESTDIR (the package is relocatable), and
-# checks their output (consumer_checks.sh, cmake_consumer.sh). LIBDIR and INCLUDEDIR are
-# absolute (joined to PREFIX); DEFAULT_LIBRARY is shared, static or both; CXX,
-# if set, is the compiler command. Writes nothing outside its temporary
+# checks their output (consumer_checks.sh, cmake_consumer.sh). LIBDIR and
+# INCLUDEDIR are absolute (joined to PREFIX); DEFAULT_LIBRARY is shared, static
+# or both; CXX, if set, is the compiler command. Writes nothing outside its temporary
 # directory but Meson's own install log in BUILD_ROOT/meson-logs.
 set -euo pipefail
 
