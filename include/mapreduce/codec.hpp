@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "mapreduce/detail/pair_or_tuple.hpp"
+#include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/nothing.hpp"
 
 namespace mapreduce {

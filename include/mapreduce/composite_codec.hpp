@@ -11,6 +11,7 @@
 
 #include "mapreduce/codec.hpp"
 #include "mapreduce/detail/pair_or_tuple.hpp"
+#include "mapreduce/detail/require_cxx20.hpp"
 
 namespace mapreduce {
 

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <utility>
 
+#include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/export.hpp"
 
 namespace mapreduce {

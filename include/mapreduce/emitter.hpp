@@ -13,6 +13,7 @@
 #include "mapreduce/detail/job_traits.hpp"
 #include "mapreduce/detail/line_format.hpp"
 #include "mapreduce/detail/records.hpp"
+#include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/error.hpp"
 #include "mapreduce/options.hpp"
 

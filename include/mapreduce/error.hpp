@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/export.hpp"
 
 namespace mapreduce {

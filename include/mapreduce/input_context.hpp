@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "mapreduce/detail/record_formats.hpp"
+#include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/options.hpp"
 
 namespace mapreduce {

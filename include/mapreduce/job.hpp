@@ -11,6 +11,7 @@
 #include "mapreduce/codec.hpp"
 #include "mapreduce/counters.hpp"
 #include "mapreduce/detail/erased_job.hpp"
+#include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/detail/typed_job.hpp"
 #include "mapreduce/emitter.hpp"
 #include "mapreduce/input_context.hpp"

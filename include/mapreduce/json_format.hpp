@@ -8,6 +8,7 @@
 
 #include "mapreduce/detail/escape.hpp"
 #include "mapreduce/detail/pair_or_tuple.hpp"
+#include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/nothing.hpp"
 #include "mapreduce/text_format.hpp"
 

@@ -29,6 +29,7 @@
 #include "mapreduce/codec.hpp"
 #include "mapreduce/composite_codec.hpp"
 #include "mapreduce/counters.hpp"
+#include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/emitter.hpp"
 #include "mapreduce/error.hpp"
 #include "mapreduce/input_context.hpp"

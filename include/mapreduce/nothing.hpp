@@ -1,5 +1,7 @@
 #pragma once
 
+#include "mapreduce/detail/require_cxx20.hpp"
+
 namespace mapreduce {
 
 // Nothing is the value type of a job whose keys carry all there is to say,

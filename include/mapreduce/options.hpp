@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "mapreduce/detail/require_cxx20.hpp"
+
 namespace mapreduce {
 
 // How output records are written.

@@ -11,6 +11,7 @@
 
 #include "mapreduce/detail/erased_job.hpp"
 #include "mapreduce/detail/job_traits.hpp"
+#include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/detail/step_records.hpp"
 #include "mapreduce/export.hpp"
 #include "mapreduce/step_input.hpp"

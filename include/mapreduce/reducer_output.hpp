@@ -6,6 +6,7 @@
 
 #include "mapreduce/detail/line_format.hpp"
 #include "mapreduce/detail/records.hpp"
+#include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/detail/step_records.hpp"
 #include "mapreduce/options.hpp"
 

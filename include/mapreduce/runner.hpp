@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/export.hpp"
 #include "mapreduce/options.hpp"
 

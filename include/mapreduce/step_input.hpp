@@ -1,5 +1,7 @@
 #pragma once
 
+#include "mapreduce/detail/require_cxx20.hpp"
+
 namespace mapreduce {
 
 // What a job's mapper reads: its third template argument.

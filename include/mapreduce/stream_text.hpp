@@ -14,6 +14,7 @@
 #include "mapreduce/codec.hpp"
 #include "mapreduce/detail/escape.hpp"
 #include "mapreduce/detail/pair_or_tuple.hpp"
+#include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/json_format.hpp"
 #include "mapreduce/nothing.hpp"
 

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "mapreduce/detail/pair_or_tuple.hpp"
+#include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/nothing.hpp"
 
 namespace mapreduce {

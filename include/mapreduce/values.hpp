@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "mapreduce/codec.hpp"
+#include "mapreduce/detail/require_cxx20.hpp"
 
 namespace mapreduce {
 

@@ -2,14 +2,17 @@
 # install_test.sh SOURCE_ROOT BUILD_ROOT PREFIX LIBDIR INCLUDEDIR DEFAULT_LIBRARY VERSION
 #
 # Runs `meson install --destdir` from BUILD_ROOT into a temporary directory;
-# checks that the library, mapreduce.pc and exactly the public headers of
-# SOURCE_ROOT/include/mapreduce are there, that every installed header
-# compiles on its own with only the installed include directory and that none
-# includes a header of Boost, zlib or zstd; then builds test/install/consumer.cpp outside the
-# source tree with `$CXX -std=c++20 … $(pkg-config --cflags --libs mapreduce)`
-# and checks its output (consumer_checks.sh). LIBDIR and INCLUDEDIR are
-# absolute (joined to PREFIX); DEFAULT_LIBRARY is shared, static or both; CXX,
-# if set, is the compiler command. Writes nothing outside its temporary
+# checks that the library, mapreduce.pc, the CMake package and exactly the
+# public headers of SOURCE_ROOT/include/mapreduce are there, that every
+# installed header compiles on its own with only the installed include
+# directory, that each one compiled as C++17 fails with one error that asks
+# for C++20, and that none includes a header of Boost, zlib or zstd; then
+# builds test/install/consumer.cpp outside the source tree with
+# `$CXX -std=c++20 … $(pkg-config --cflags --libs mapreduce)`, and again with
+# CMake's find_package from the DESTDIR (the package is relocatable), and
+# checks their output (consumer_checks.sh, cmake_consumer.sh). LIBDIR and
+# INCLUDEDIR are absolute (joined to PREFIX); DEFAULT_LIBRARY is shared, static
+# or both; CXX, if set, is the compiler command. Writes nothing outside its temporary
 # directory but Meson's own install log in BUILD_ROOT/meson-logs.
 set -euo pipefail
 
@@ -20,6 +23,8 @@ fi
 source_root=$1 build_root=$2 prefix=$3 libdir=$4 includedir=$5 default_library=$6 version=$7
 # shellcheck source=consumer_checks.sh
 source "$source_root/test/install/consumer_checks.sh"
+# shellcheck source=cmake_consumer.sh
+source "$source_root/test/install/cmake_consumer.sh"
 read -ra cxx <<<"${CXX:-g++}"
 
 tmp=$(mktemp -d)
@@ -33,6 +38,10 @@ meson install -C "$build_root" --destdir "$destdir" --no-rebuild --quiet >"$tmp/
 inc=$destdir$includedir lib=$destdir$libdir pcdir=$destdir$libdir/pkgconfig
 [[ -f $inc/mapreduce/mapreduce.hpp ]] || fail "no $includedir/mapreduce/mapreduce.hpp"
 [[ -f $pcdir/mapreduce.pc ]] || fail "no $libdir/pkgconfig/mapreduce.pc"
+cmakedir=$lib/cmake/mapreduce
+for file in mapreduceConfig.cmake mapreduceConfigVersion.cmake; do
+  [[ -f $cmakedir/$file ]] || fail "no $libdir/cmake/mapreduce/$file"
+done
 # Every public header, and only those: the installed tree mirrors the source
 # include/mapreduce, and holds nothing else under the include directory.
 diff <(cd "$source_root/include" && find mapreduce -type f -name '*.hpp' | sort) \
@@ -50,27 +59,56 @@ case $default_library in
     ;;
 esac
 
+# compile_headers TAG FLAG...: compiles each installed header on its own with
+# FLAGs, $(nproc) at a time; header N's messages go to $tmp/TAG.N.log and its
+# exit status to $tmp/TAG.N.status.
+headers=$(cd "$inc" && find mapreduce -name '*.hpp' | sort)
+compile_headers() {
+  local tag=$1 n=0 running=0 max_running
+  shift
+  max_running=$(nproc)
+  for header in $headers; do
+    n=$((n + 1))
+    if ((running >= max_running)); then
+      wait -n || true
+      running=$((running - 1))
+    fi
+    running=$((running + 1))
+    { status=0
+      "${cxx[@]}" "$@" -fsyntax-only -I"$inc" -x c++ - <<<"#include <$header>" >"$tmp/$tag.$n.log" 2>&1 || status=$?
+      echo "$status" >"$tmp/$tag.$n.status"; } &
+  done
+  wait
+}
+
 # The headers on their own: each compiles with only the installed include
 # directory, so none needs a private lib/ header or forgets an #include, and
 # none warns in a user's build.
-headers=$(cd "$inc" && find mapreduce -name '*.hpp' | sort)
-n=0 running=0 max_running=$(nproc)
-for header in $headers; do
-  n=$((n + 1))
-  if ((running >= max_running)); then
-    wait -n || true
-    running=$((running - 1))
-  fi
-  running=$((running + 1))
-  { "${cxx[@]}" -std=c++20 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -I"$inc" -x c++ - \
-      <<<"#include <$header>" && : >"$tmp/header.$n.ok"; } >"$tmp/header.$n.log" 2>&1 &
-done
-wait
+compile_headers cxx20 -std=c++20 -Wall -Wextra -Wpedantic -Werror
 n=0
 for header in $headers; do
   n=$((n + 1))
-  [[ -e $tmp/header.$n.ok ]] || fail "<$header> does not compile on its own: $(<"$tmp/header.$n.log")"
+  [[ $(<"$tmp/cxx20.$n.status") == 0 ]] || fail "<$header> does not compile on its own: $(<"$tmp/cxx20.$n.log")"
 done
+
+# Below C++20, each header stops the compilation with one error that says
+# what to do, as its first error, rather than dozens about what C++17 lacks.
+compile_headers cxx17 -std=c++17
+cxx20_error='mapreduce needs C++20 or later: compile with -std=c++20 (or a later standard)'
+n=0
+for header in $headers; do
+  n=$((n + 1))
+  log=$tmp/cxx17.$n.log
+  [[ $(<"$tmp/cxx17.$n.status") != 0 ]] || fail "<$header> compiles as C++17: $(<"$log")"
+  errors=$(grep -E '(fatal )?error:' "$log") || true
+  first=$(head -1 <<<"$errors")
+  # GCC repeats the directive in its message, Clang does not.
+  [[ $first == *"error: #error $cxx20_error" || $first == *"error: $cxx20_error" ]] ||
+    fail "<$header> compiled as C++17: the first error is not '$cxx20_error': $(<"$log")"
+  [[ $(wc -l <<<"$errors") == 2 && $(tail -1 <<<"$errors") == *'fatal error: '*'compilation stopped: '* ]] ||
+    fail "<$header> compiled as C++17: errors after the one that asks for C++20: $(<"$log")"
+done
+
 # None includes a header of the library's own dependencies (Boost, zlib,
 # zstd), so a user needs none of them to compile.
 # shellcheck disable=SC2086  # one header a word
@@ -113,4 +151,13 @@ if [[ $default_library != static ]]; then
   [[ $loaded == "$lib"/* ]] || fail "the consumer loads libmapreduce from '$loaded', not from $lib"
 fi
 check_consumer "$tmp/consumer/consumer" "$tmp/consumer"
-echo "ok: installed into a DESTDIR, built and ran a consumer with: $pkg_flags"
+
+# The CMake package, found where the DESTDIR put it: its paths are relative to
+# its own directory, not the prefix it was configured for.
+build_cmake_consumer "$source_root" "$tmp/cmake" "$destdir$prefix" "$cmakedir" "$version"
+if [[ $default_library != static ]]; then
+  loaded=$(ldd "$tmp/cmake/build/consumer" | sed -n 's/^\s*libmapreduce\.so[^ ]* => \([^ ]*\).*/\1/p')
+  [[ $loaded == "$lib"/* ]] || fail "the CMake consumer loads libmapreduce from '$loaded', not from $lib"
+fi
+check_consumer "$tmp/cmake/build/consumer" "$tmp/cmake"
+echo "ok: installed into a DESTDIR, built and ran a consumer with: $pkg_flags, and with CMake's find_package"

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/error.hpp"
 
 namespace mapreduce::detail {

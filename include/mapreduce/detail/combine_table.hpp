@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "mapreduce/detail/hash.hpp"
+#include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/detail/zeroed_pages.hpp"
 #include "mapreduce/error.hpp"
 

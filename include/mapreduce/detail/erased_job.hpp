@@ -11,6 +11,7 @@
 
 #include "mapreduce/counters.hpp"
 #include "mapreduce/detail/records.hpp"
+#include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/detail/step_records.hpp"
 #include "mapreduce/export.hpp"
 #include "mapreduce/input_context.hpp"

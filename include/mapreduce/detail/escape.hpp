@@ -3,6 +3,8 @@
 #include <string>
 #include <string_view>
 
+#include "mapreduce/detail/require_cxx20.hpp"
+
 namespace mapreduce::detail {
 
 // The escapes the engine's text forms share — StreamText, JSON strings and

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "mapreduce/detail/require_cxx20.hpp"
+
 namespace mapreduce::detail {
 
 // A fast 64-bit hash of bytes, the same in every process and on every run, so

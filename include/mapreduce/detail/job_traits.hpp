@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "mapreduce/codec.hpp"
+#include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/reducer_output.hpp"
 #include "mapreduce/values.hpp"
 

@@ -6,6 +6,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/detail/step_records.hpp"
 #include "mapreduce/json_format.hpp"
 #include "mapreduce/nothing.hpp"

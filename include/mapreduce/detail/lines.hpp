@@ -3,6 +3,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "mapreduce/detail/require_cxx20.hpp"
+
 namespace mapreduce::detail {
 
 // Calls f(line, line_begin) for every line of text: '\n' ends a line, a '\r'

@@ -3,6 +3,8 @@
 #include <tuple>
 #include <utility>
 
+#include "mapreduce/detail/require_cxx20.hpp"
+
 namespace mapreduce::detail {
 
 // True for std::pair and std::tuple, the composite keys and values that

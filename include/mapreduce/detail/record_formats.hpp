@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "mapreduce/detail/lines.hpp"
+#include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/options.hpp"
 
 namespace mapreduce::detail {

@@ -9,6 +9,7 @@
 
 #include "mapreduce/detail/byte_buffer.hpp"
 #include "mapreduce/detail/hash.hpp"
+#include "mapreduce/detail/require_cxx20.hpp"
 
 namespace mapreduce::detail {
 

@@ -8,6 +8,7 @@
 
 #include "mapreduce/codec.hpp"
 #include "mapreduce/detail/escape.hpp"
+#include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/error.hpp"
 #include "mapreduce/export.hpp"
 

@@ -15,6 +15,7 @@
 #include "mapreduce/detail/line_format.hpp"
 #include "mapreduce/detail/lines.hpp"
 #include "mapreduce/detail/record_formats.hpp"
+#include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/emitter.hpp"
 #include "mapreduce/error.hpp"
 #include "mapreduce/input_context.hpp"
