@@ -88,7 +88,7 @@ Compression compression_of_content(std::string_view content, const std::string& 
   for (const Unsupported& format : kUnsupported) {
     if (content.starts_with(format.magic)) {
       throw InputError("input " + path + " is " + format.what +
-                       ", which cannot be read: decompress it first (into standard input, say)");
+                       ", which is not supported: decompress it first");
     }
   }
   return Compression::none;

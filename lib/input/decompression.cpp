@@ -263,7 +263,12 @@ void unlz4(std::string_view in, const std::string& path, RecordBlocks& out) {
     std::size_t read = left;
     hint = LZ4F_decompress(context, out.space(), &written, next, &read, nullptr);
     if (LZ4F_isError(hint)) {
-      throw InputError("input " + path + " is not valid lz4 data: " + LZ4F_getErrorName(hint));
+      // The error data of another kind gives, in words (liblz4 exports its
+      // codes only to static links); the others by liblz4's name for them.
+      const std::string_view name = LZ4F_getErrorName(hint);
+      const std::string problem =
+          name == "ERROR_frameType_unknown" ? "a frame does not start with lz4's header" : std::string(name);
+      throw InputError("input " + path + " is not valid lz4 data: " + problem);
     }
     next += read;
     left -= read;
