@@ -608,6 +608,9 @@ std::vector<Damage> damaged_inputs() {
     add("plain", "just text, not compressed\n");
     add("trailing-stream", data + data.substr(0, 20));
   }
+  // Text whose name says it is compressed, in any case: the name is believed.
+  cases.push_back({"plain.XZ", "just text, not xz\n", "xz"});
+  cases.push_back({"plain.Lz4", "just text, not lz4\n", "lz4"});
   // Truncated data of a format whose name does not say so: the content said it.
   cases.push_back({"half-xz.txt", xz(text).substr(0, 5000), "xz"});
   cases.push_back({"half-bzip2.log", bzip2(text).substr(0, 5000), "bzip2"});
