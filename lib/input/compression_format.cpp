@@ -52,33 +52,12 @@ constexpr Unsupported kUnsupported[] = {
 
 }  // namespace
 
-std::string_view compression_name(Compression compression) {
-  switch (compression) {
-    case Compression::none:
-      return "";
-    case Compression::gzip:
-      return "gzip";
-    case Compression::zstd:
-      return "zstd";
-    case Compression::bzip2:
-      return "bzip2";
-    case Compression::xz:
-      return "xz";
-    case Compression::lz4:
-      return "lz4";
-  }
-  return "";
-}
-
 Compression compression_of_content(std::string_view content, const std::string& path) {
   if (content.starts_with("\x1f\x8b")) return Compression::gzip;
   if (content.starts_with("BZh") && content.size() >= 4 && content[3] >= '1' && content[3] <= '9') {
     return Compression::bzip2;
   }
-  if (content.starts_with(std::string_view("\xfd"
-                                           "7zXZ\x00",
-                                           6)))
-    return Compression::xz;
+  if (content.starts_with(std::string_view("\xfd\x37zXZ\x00", 6))) return Compression::xz;
   if (is_skippable_frame(content)) {
     return after_skippable_frames(content).starts_with("\x04\x22\x4d\x18") ? Compression::lz4
                                                                            : Compression::zstd;

@@ -8,9 +8,6 @@ namespace mapreduce::detail {
 // The compressed formats an input may be in and is decompressed from.
 enum class Compression { none, gzip, zstd, bzip2, xz, lz4 };
 
-// "gzip", "zstd", "bzip2", "xz", "lz4", or "" for none: for messages.
-std::string_view compression_name(Compression compression);
-
 // The compression `content` is in, told by its first bytes: gzip (1f 8b),
 // zstd (28 b5 2f fd, after any skippable frames), bzip2 ("BZh" and a digit
 // 1-9), xz (fd "7zXZ" 00) or the lz4 frame format (04 22 4d 18, after any
