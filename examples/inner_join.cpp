@@ -19,7 +19,7 @@
 
 class InnerJoin final : public mapreduce::MapReduceConcurrent<InnerJoin, std::string, std::string> {
  public:
-  // LEFT and RIGHT are files (or .gz, .zst files); one file for a
+  // LEFT and RIGHT are files (compressed ones too); one file for a
   // self-join, read once.
   InnerJoin(std::string left, std::string right, mapreduce::Options options)
       : MapReduceConcurrent(

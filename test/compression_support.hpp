@@ -1,10 +1,15 @@
 #pragma once
 
-// gzip and Zstandard data made in memory, for tests of compressed inputs.
+// Compressed data made in memory, for tests of compressed inputs: gzip and
+// Zstandard, and bzip2, xz and lz4 for the tests that link their libraries.
 
+#include <bzlib.h>
+#include <lz4frame.h>
+#include <lzma.h>
 #include <zlib.h>
 #include <zstd.h>
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -39,6 +44,41 @@ inline std::string zstd(std::string_view text, int level = 3) {
   const std::size_t size = ZSTD_compress2(context, out.data(), out.size(), text.data(), text.size());
   ZSTD_freeCCtx(context);
   if (ZSTD_isError(size)) throw std::runtime_error(ZSTD_getErrorName(size));
+  out.resize(size);
+  return out;
+}
+
+// One bzip2 stream, as bzip2 writes it (900 kB blocks at level 9).
+inline std::string bzip2(std::string_view text, int level = 9) {
+  std::string out(text.size() + text.size() / 100 + 600, '\0');
+  auto size = static_cast<unsigned>(out.size());
+  const int status = BZ2_bzBuffToBuffCompress(out.data(), &size, const_cast<char*>(text.data()),
+                                              static_cast<unsigned>(text.size()), level, 0, 0);
+  if (status != BZ_OK) throw std::runtime_error("BZ2_bzBuffToBuffCompress failed");
+  out.resize(size);
+  return out;
+}
+
+// One xz stream with a CRC-64 of the text, as xz writes it by default.
+inline std::string xz(std::string_view text, std::uint32_t preset = 6) {
+  std::string out(lzma_stream_buffer_bound(text.size()), '\0');
+  std::size_t size = 0;
+  const lzma_ret status = lzma_easy_buffer_encode(
+      preset, LZMA_CHECK_CRC64, nullptr, reinterpret_cast<const std::uint8_t*>(text.data()), text.size(),
+      reinterpret_cast<std::uint8_t*>(out.data()), &size, out.size());
+  if (status != LZMA_OK) throw std::runtime_error("lzma_easy_buffer_encode failed");
+  out.resize(size);
+  return out;
+}
+
+// One lz4 frame with a checksum of its content, as the lz4 tool writes it.
+inline std::string lz4(std::string_view text, int level = 0) {
+  LZ4F_preferences_t preferences{};
+  preferences.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
+  preferences.compressionLevel = level;
+  std::string out(LZ4F_compressFrameBound(text.size(), &preferences), '\0');
+  const std::size_t size = LZ4F_compressFrame(out.data(), out.size(), text.data(), text.size(), &preferences);
+  if (LZ4F_isError(size)) throw std::runtime_error(LZ4F_getErrorName(size));
   out.resize(size);
   return out;
 }

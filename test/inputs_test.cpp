@@ -1,12 +1,14 @@
 // The inputs of a job: several files read in turn (a line never spans two),
 // directories (their regular files in name order, hidden '.' and '_' names
 // and subdirectories left out), "-" for standard input (a pipe, spooled; a
-// redirected file, read whole), gzip and Zstandard files (concatenated members
-// and frames, lines across the decompressor's 4 MiB blocks, corrupt and
-// truncated data, line numbers in errors), and the same output from the
+// redirected file, read whole), compressed files and standard input (gzip,
+// Zstandard, bzip2, xz and lz4, recognised by content whatever the name;
+// concatenated members, frames and streams, lines across the decompressor's
+// 4 MiB blocks, corrupt and truncated data, formats recognised but not
+// supported, line numbers in errors), and the same output from the
 // sequential engine and the concurrent one at several process counts. The
 // expected output comes from a model that splits the uncompressed texts by
-// hand; compressed inputs are made here with zlib and libzstd.
+// hand; compressed inputs are made here with each format's library.
 // GCC 12 reports a false -Wrestrict in the std::string code that
 // BOOST_DATA_TEST_CASE inlines to name its test cases (GCC bug 105329).
 #pragma GCC diagnostic ignored "-Wrestrict"
@@ -41,15 +43,18 @@
 
 namespace {
 
+using mapreduce::test::bzip2;
 using mapreduce::test::first_difference;
 using mapreduce::test::gzip;
 using mapreduce::test::JobFixture;
+using mapreduce::test::lz4;
 using mapreduce::test::message_of;
 using mapreduce::test::model_lines;
 using mapreduce::test::names_line;
 using mapreduce::test::options_for;
 using mapreduce::test::read_file;
 using mapreduce::test::TempDir;
+using mapreduce::test::xz;
 using mapreduce::test::zstd;
 
 constexpr std::string_view kMessage = "deliberate failure 5e1f";
@@ -362,7 +367,7 @@ BOOST_AUTO_TEST_CASE(compressed_files_are_decompressed) {
       BOOST_TEST(run_lines({gz, zst}, processes) == "\t2:|\nq\t2:q|q\nz\t6:z1|z2|z3|z1|z2|z3\n");
     }
   }
-  // A compressed file whose name does not say so is read as it is stored.
+  // A plain file, then a compressed one.
   const std::string plain = write("in.txt", "p\n");
   BOOST_TEST(run_lines({plain, gz}, 0) == "\t1:\np\t1:p\nq\t1:q\nz\t3:z1|z2|z3\n");
 }
@@ -391,9 +396,169 @@ BOOST_AUTO_TEST_CASE(concatenated_gzip_members_and_zstd_frames) {
 
 namespace {
 
+// A compressed format, the extension its tool gives a file, and data of it
+// as its tool writes it.
+struct Codec {
+  const char* format;
+  const char* extension;
+  std::function<std::string(std::string_view)> compress;
+};
+
+std::vector<Codec> codecs() {
+  return {{"gzip", ".gz", [](std::string_view text) { return gzip(text); }},
+          {"zstd", ".zst", [](std::string_view text) { return zstd(text); }},
+          {"bzip2", ".bz2", [](std::string_view text) { return bzip2(text); }},
+          {"xz", ".xz", [](std::string_view text) { return xz(text); }},
+          {"lz4", ".lz4", [](std::string_view text) { return lz4(text); }}};
+}
+
+// A zstd or lz4 skippable frame (magic 0x184D2A50 + `variant`) holding
+// `payload`, as pzstd and some archivers put before or between frames.
+std::string skippable_frame(unsigned variant, std::string_view payload) {
+  std::string frame = {static_cast<char>(0x50 + variant), '\x2a', '\x4d', '\x18'};
+  for (int shift = 0; shift < 32; shift += 8) frame += static_cast<char>(payload.size() >> shift & 0xff);
+  return frame + std::string(payload);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(every_format_is_decompressed_empty_and_concatenated_too) {
+  const std::string text = "z1\r\nz2\n\nq\nz3";  // CRLF, an empty line, no final newline
+  const std::string expected = "\t1:\nq\t1:q\nz\t3:z1|z2|z3\n";
+  BOOST_TEST(expected_output({text}) == expected);
+  // As `cat a b` of each format (pbzip2, xz, lz4 and pzstd write such data
+  // too): the second stream continues the first one's text, an empty one
+  // in between adds nothing.
+  const std::string parts[] = {"a1\na2\n", "", "b1\nb", "2\nc1"};
+  const std::string cat_expected = "a\t2:a1|a2\nb\t2:b1|b2\nc\t1:c1\n";
+  for (const Codec& codec : codecs()) {
+    const std::string plain = write(std::string("in") + codec.extension, codec.compress(text));
+    const std::string empty = write(std::string("empty") + codec.extension, codec.compress(""));
+    std::string joined;
+    for (const std::string& part : parts) joined += codec.compress(part);
+    const std::string cat = write(std::string("cat") + codec.extension, joined);
+    for (unsigned processes : {0u, 1u, 2u}) {
+      BOOST_TEST_CONTEXT(codec.format << ", processes " << processes) {
+        BOOST_TEST(run_lines({plain}, processes) == expected);
+        BOOST_TEST(run_lines({empty}, processes) == "");
+        BOOST_TEST(run_lines({cat}, processes) == cat_expected);
+        // "z3" ends the text without a newline; it must not run into the next input.
+        BOOST_TEST(run_lines({plain, empty, plain}, processes) ==
+                   "\t2:|\nq\t2:q|q\nz\t6:z1|z2|z3|z1|z2|z3\n");
+      }
+    }
+  }
+  // Skippable frames, before and between frames, are skipped: the frame
+  // after them says whether the data is zstd or lz4.
+  write("skip.zst", skippable_frame(0, "meta") + zstd("a1\n") + skippable_frame(15, "") + zstd("a2\n"));
+  write("skip.lz4", skippable_frame(3, "pad") + skippable_frame(0, "") + lz4("a1\n") + lz4("a2\n"));
+  write("skip-lz4.data", skippable_frame(1, std::string(70'000, 'x')) + lz4("a1\na2\n"));
+  for (const char* name : {"skip.zst", "skip.lz4", "skip-lz4.data"}) {
+    BOOST_TEST_CONTEXT(name) { BOOST_TEST(run_lines({file(name)}, 2) == "a\t2:a1|a2\n"); }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(compression_is_recognised_by_content_whatever_the_name) {
+  const std::string text = "n1\nn2\r\nm1";
+  const std::string expected = expected_output({text});
+  struct Named {
+    const char* name;
+    std::string bytes;
+  };
+  const Named cases[] = {
+      {"upper.GZ", gzip(text)},        {"access.log", gzip(text)},  // gzip named as text
+      {"notes.txt", xz(text)},         {"no-extension", bzip2(text)}, {"frames.lz4.part", lz4(text)},
+      {"zstd-named.gz", zstd(text)},  // name and content disagree: the content wins
+      {"bzip2-named.xz", bzip2(text)}, {"xz-named.BZ2", xz(text)},    {"gzip-named.lz4", gzip(text)},
+  };
+  for (const Named& named : cases) {
+    const std::string path = write(named.name, named.bytes);
+    for (unsigned processes : {0u, 2u}) {
+      BOOST_TEST_CONTEXT(named.name << ", processes " << processes) {
+        BOOST_TEST(run_lines({path}, processes) == expected);
+      }
+    }
+  }
+  // Text that merely starts like bzip2 or lzip data is text.
+  const std::string like_bzip2 = write("like-bzip2.txt", "BZh is no stream\nBZh0\n");
+  const std::string like_lzip = write("like-lzip.txt", "LZIP, the compressor\n");
+  BOOST_TEST(run_lines({like_bzip2, like_lzip}, 0) ==
+             "B\t2:BZh is no stream|BZh0\nL\t1:LZIP, the compressor\n");
+}
+
+BOOST_AUTO_TEST_CASE(compressed_standard_input_is_decompressed) {
+  std::mt19937_64 random(5);
+  // Larger than a pipe holds, compressed too.
+  const std::string text = random_text(random, 1'500'000, false);
+  const std::string expected = expected_output({text});
+  for (const Codec& codec : codecs()) {
+    const std::string compressed = codec.compress(text);
+    const std::string path = write(std::string("stdin") + codec.extension, compressed);
+    for (unsigned processes : {0u, 2u}) {
+      BOOST_TEST_CONTEXT(codec.format << ", processes " << processes) {
+        StandardInput pipe = StandardInput::pipe_of(compressed);
+        BOOST_TEST(first_difference(expected, run_lines({"-"}, processes)) == "");
+        BOOST_TEST(pipe.finish());
+        // Redirected from a file: mapped, and recognised the same way.
+        StandardInput redirected = StandardInput::file(path, 0);
+        BOOST_TEST(first_difference(expected, run_lines({"-"}, processes)) == "");
+      }
+    }
+  }
+  // Compressed standard input between plain files: its text, in its place.
+  const std::string before = write("before.txt", "b1\nb2");
+  StandardInput pipe = StandardInput::pipe_of(xz("s1\nb3\n"));
+  BOOST_TEST(run_lines({before, "-", before}, 2) == "b\t5:b1|b2|b3|b1|b2\ns\t1:s1\n");
+  BOOST_TEST(pipe.finish());
+}
+
+BOOST_AUTO_TEST_CASE(formats_recognised_but_not_supported_are_errors_naming_the_file_and_format) {
+  struct Unsupported {
+    const char* name;
+    std::string bytes;
+    const char* format;  // as the message names it
+  };
+  const std::string junk = std::string("\x00\x01\x02junk after the magic\n", 22);
+  const Unsupported cases[] = {
+      {"old.Z", "\x1f\x9d\x90" + junk, "compress (.Z)"},
+      {"data.lz", std::string("LZIP\x01\x0c", 6) + junk, "lzip"},
+      {"data.lzo", std::string("\x89LZO\x00\r\n\x1a\n", 9) + junk, "lzop"},
+      {"legacy.lz4", "\x02\x21\x4c\x18" + junk, "legacy"},
+      {"archive.7z", "7z\xbc\xaf\x27\x1c" + junk, "7-Zip"},
+      {"archive.zip", "PK\x03\x04" + junk, "zip archive"},
+      {"empty.zip", "PK\x05\x06" + junk, "zip archive"},
+      {"zip-named.txt", "PK\x03\x04" + junk, "zip archive"},
+  };
+  for (const Unsupported& unsupported : cases) {
+    const std::string path = write(unsupported.name, unsupported.bytes);
+    for (unsigned processes : {0u, 2u}) {
+      BOOST_TEST_CONTEXT(unsupported.name << ", processes " << processes) {
+        std::ostringstream out;
+        const auto what =
+            message_of<mapreduce::InputError>([&] { Lines({path}, options_for(processes, out)).run(); });
+        if (what) {
+          BOOST_TEST(what->find(path) != std::string::npos, *what);
+          BOOST_TEST(what->find(unsupported.format) != std::string::npos, *what);
+        }
+        BOOST_TEST(out.str().size() == 0u);
+      }
+    }
+  }
+  // On standard input too, named as such.
+  StandardInput pipe = StandardInput::pipe_of("\x1f\x9d\x90" + junk);
+  std::ostringstream out;
+  const auto what = message_of<mapreduce::InputError>([&] { Lines({"-"}, options_for(2, out)).run(); });
+  if (what)
+    BOOST_TEST(what->find("standard input is compressed by compress (.Z)") != std::string::npos, *what);
+  BOOST_TEST(pipe.finish());
+}
+
+namespace {
+
 struct Damage {
-  const char* name;
+  std::string name;
   std::string bytes;
+  const char* format;  // as the message names it
 };
 
 std::vector<Damage> damaged_inputs() {
@@ -402,27 +567,53 @@ std::vector<Damage> damaged_inputs() {
   const std::string gz = gzip(text);
   const std::string zst = zstd(text);
   std::vector<Damage> cases;
-  cases.push_back({"cut.gz", gz.substr(0, gz.size() - 4)});   // no length in the trailer
-  cases.push_back({"half.gz", gz.substr(0, gz.size() / 2)});  // stops mid-stream
-  cases.push_back({"header.gz", gz.substr(0, 5)});            // stops in the header
+  cases.push_back({"cut.gz", gz.substr(0, gz.size() - 4), "gzip"});   // no length in the trailer
+  cases.push_back({"half.gz", gz.substr(0, gz.size() / 2), "gzip"});  // stops mid-stream
+  cases.push_back({"header.gz", gz.substr(0, 5), "gzip"});            // stops in the header
   std::string flipped = gz;
   flipped[gz.size() / 2] = static_cast<char>(flipped[gz.size() / 2] ^ 0x55);
-  cases.push_back({"flipped.gz", flipped});
+  cases.push_back({"flipped.gz", flipped, "gzip"});
   std::string bad_crc = gz;
   bad_crc[gz.size() - 8] = static_cast<char>(bad_crc[gz.size() - 8] ^ 1);  // the CRC-32 of the text
-  cases.push_back({"crc.gz", bad_crc});
-  cases.push_back({"plain.gz", "just text, not gzip\n"});
-  cases.push_back({"trailing-member.gz", gz + gz.substr(0, 30)});  // a second member cut short
-  cases.push_back({"cut.zst", zst.substr(0, zst.size() - 3)});     // no checksum
-  cases.push_back({"half.zst", zst.substr(0, zst.size() / 2)});
+  cases.push_back({"crc.gz", bad_crc, "gzip"});
+  cases.push_back({"plain.gz", "just text, not gzip\n", "gzip"});
+  cases.push_back({"trailing-member.gz", gz + gz.substr(0, 30), "gzip"});  // a second member cut short
+  cases.push_back({"cut.zst", zst.substr(0, zst.size() - 3), "zstd"});     // no checksum
+  cases.push_back({"half.zst", zst.substr(0, zst.size() / 2), "zstd"});
   std::string zst_flipped = zst;
   zst_flipped[zst.size() / 2] = static_cast<char>(zst_flipped[zst.size() / 2] ^ 0x55);
-  cases.push_back({"flipped.zst", zst_flipped});
+  cases.push_back({"flipped.zst", zst_flipped, "zstd"});
   std::string magic = zst;
   magic[0] = 'X';
-  cases.push_back({"magic.zst", magic});
-  cases.push_back({"plain.zst", "just text, not zstd\n"});
-  cases.push_back({"trailing-frame.zst", zst + zst.substr(0, 20)});
+  cases.push_back({"magic.zst", magic, "zstd"});
+  cases.push_back({"plain.zst", "just text, not zstd\n", "zstd"});
+  cases.push_back({"trailing-frame.zst", zst + zst.substr(0, 20), "zstd"});
+  // Data cut before its first byte, or followed by bytes of no stream, in
+  // every format, and the damage above to the other formats, with a stream
+  // cut short after a whole one, as `cat a b` of an interrupted b.
+  for (const Codec& codec : codecs()) {
+    const std::string data = codec.compress(text);
+    auto add = [&](const char* name, std::string bytes) {
+      cases.push_back({name + std::string(codec.extension), std::move(bytes), codec.format});
+    };
+    add("zero-bytes", "");
+    add("trailing-garbage", data + "garbage after the stream\n");
+    if (std::string_view(codec.format) == "gzip" || std::string_view(codec.format) == "zstd") continue;
+    add("cut", data.substr(0, data.size() - 3));
+    add("half", data.substr(0, data.size() / 2));
+    add("header", data.substr(0, 5));
+    std::string flipped = data;
+    flipped[data.size() / 2] = static_cast<char>(flipped[data.size() / 2] ^ 0x55);
+    add("flipped", flipped);
+    add("plain", "just text, not compressed\n");
+    add("trailing-stream", data + data.substr(0, 20));
+  }
+  // Text whose name says it is compressed, in any case: the name is believed.
+  cases.push_back({"plain.XZ", "just text, not xz\n", "xz"});
+  cases.push_back({"plain.Lz4", "just text, not lz4\n", "lz4"});
+  // Truncated data of a format whose name does not say so: the content said it.
+  cases.push_back({"half-xz.txt", xz(text).substr(0, 5000), "xz"});
+  cases.push_back({"half-bzip2.log", bzip2(text).substr(0, 5000), "bzip2"});
   return cases;
 }
 
@@ -436,7 +627,10 @@ BOOST_AUTO_TEST_CASE(corrupt_or_truncated_data_is_an_input_error_naming_the_file
         std::ostringstream out;
         const auto what =
             message_of<mapreduce::InputError>([&] { Lines({path}, options_for(processes, out)).run(); });
-        if (what) BOOST_TEST(what->find(path) != std::string::npos, *what);
+        if (what) {
+          BOOST_TEST(what->find(path) != std::string::npos, *what);
+          BOOST_TEST(what->find(damage.format) != std::string::npos, *what);
+        }
         BOOST_TEST(out.str().size() == 0u);
       }
     }
@@ -451,13 +645,23 @@ BOOST_AUTO_TEST_CASE(every_kind_of_input_gives_the_same_output_at_every_process_
   const std::string stdin_text = random_text(random, 1'300'000);
   const std::string plain_text = random_text(random, 2'300'000, false);
   const std::string zst_text = random_text(random, 400'000);
+  const std::string bz2_text = random_text(random, 700'000, false);
+  const std::string xz_text = random_text(random, 500'000);
+  const std::string lz4_text = random_text(random, 600'000, false);
   std::filesystem::create_directories(file("dir"));
   write("dir/part-a", dir_a);
   write("dir/part-b", dir_b);
   write("dir/_SUCCESS", "");
-  const std::vector<std::string> inputs = {file("dir"), write("in.gz", gzip(gz_text)), "-",
-                                           write("plain.txt", plain_text), write("in.zst", zstd(zst_text))};
-  const std::string expected = expected_output({dir_a, dir_b, gz_text, stdin_text, plain_text, zst_text});
+  write("dir/part-c", lz4(lz4_text));
+  const std::vector<std::string> inputs = {file("dir"),
+                                           write("in.gz", gzip(gz_text)),
+                                           "-",
+                                           write("plain.txt", plain_text),
+                                           write("in.zst", zstd(zst_text)),
+                                           write("in.bz2", bzip2(bz2_text)),
+                                           write("xz.txt", xz(xz_text))};
+  const std::string expected =
+      expected_output({dir_a, dir_b, lz4_text, gz_text, stdin_text, plain_text, zst_text, bz2_text, xz_text});
   for (unsigned processes : {0u, 1u, 2u, 3u, 5u}) {
     BOOST_TEST_CONTEXT("processes " << processes) {
       StandardInput input = StandardInput::pipe_of(stdin_text);
@@ -538,9 +742,12 @@ BOOST_AUTO_TEST_CASE(large_compressed_files_with_lines_across_the_blocks) {
   const std::string plain = write("big.txt", text);
   const std::string gz = write("big.gz", gzip(text, 1));
   const std::string zst = write("big.zst", zstd(text, 1));
+  const std::string bz2 = write("big.bz2", bzip2(text, 1));
+  const std::string xz_file = write("big.xz", xz(text, 0));
+  const std::string lz4_file = write("big.lz4", lz4(text));
   const std::string expected = expected_output({text});
   for (unsigned processes : {0u, 3u}) {
-    for (const std::string& path : {gz, zst}) {
+    for (const std::string& path : {gz, zst, bz2, xz_file, lz4_file}) {
       BOOST_TEST_CONTEXT(path << ", processes " << processes) {
         BOOST_TEST(
             isolated(*this, [&] { return first_difference(expected, run_lines({path}, processes)); }) == "");
@@ -557,9 +764,12 @@ BOOST_AUTO_TEST_CASE(mapper_errors_in_compressed_files_name_the_decompressed_lin
   BOOST_TEST_REQUIRE(model_lines(text)[fail_line - 1] == kFailingLine);
   const std::string gz = write("big.gz", gzip(text, 1));
   const std::string zst = write("big.zst", zstd(text, 1));
+  const std::string bz2 = write("big.bz2", bzip2(text, 1));
+  const std::string xz_file = write("big.xz", xz(text, 0));
+  const std::string lz4_file = write("big.lz4", lz4(text));
   // A plain file before the compressed one: its lines do not count.
   const std::string before = write("before.txt", "b\nb\nb\n");
-  for (const std::string& path : {gz, zst}) {
+  for (const std::string& path : {gz, zst, bz2, xz_file, lz4_file}) {
     for (unsigned processes : {0u, 2u}) {
       for (bool after_another : {false, true}) {
         BOOST_TEST_CONTEXT(path << ", processes " << processes

@@ -38,10 +38,10 @@ struct BlockOrigin {
 }  // namespace detail
 
 // Where the record mapper is looking at came from: the input file (the real
-// file inside a directory, or the .gz itself, as error messages name it), the
-// record's 1-based number within that file — for the lines format, its line
-// number — and the byte offset of its first byte there (in the decompressed
-// text of a compressed file). A job reads it with input_context() during
+// file inside a directory, or the compressed file itself, as error messages
+// name it), the record's 1-based number within that file — for the lines
+// format, its line number — and the byte offset of its first byte there (in
+// the decompressed text of a compressed file). A job reads it with input_context() during
 // mapper; path() is valid in mapper_setup and mapper_cleanup too. In
 // --stream-map, path() is Hadoop's mapreduce_map_input_file (or
 // map_input_file) when that is set. The number of a record of a plain file

@@ -51,8 +51,8 @@ class JobBase {
 
   // The job reads the file at input_path: a regular file, a directory (its
   // regular files, in name order, but for names that start with '.' or '_'),
-  // "-" for standard input, or a file compressed with gzip (.gz) or Zstandard
-  // (.zst). Nothing is opened until run().
+  // or "-" for standard input; compressed ones (gzip, zstd, bzip2, xz, lz4,
+  // recognised by content) are decompressed. Nothing is opened until run().
   explicit JobBase(std::string input_path, Options options = {})
       : inputs_{std::move(input_path)}, options_(std::move(options)) {}
   // The job reads every input in turn, as one input; a line never spans two.

@@ -16,12 +16,12 @@ namespace mapreduce {
 //   PROGRAM [OPTIONS] [job options] INPUT...
 // with -o/--output, --output-dir, --format, -p/--processes, --sequential,
 // --max-attempts, --task-timeout, --progress, --stats, --stream-map,
-// --stream-reduce, --help and --version. An INPUT is a file, a directory, a
-// .gz or .zst file, or "-" for standard input (the default in the streaming
-// modes). --help and --version print and exit 0; a usage error prints one
-// line and exits 2; a job error prints `PROGRAM: error: MESSAGE` on stderr and
-// exits 1; SIGINT and SIGTERM stop the job cleanly (exit 130, 143).
-// Job-specific options are added with add_option before run().
+// --stream-reduce, --help and --version. An INPUT is a file, a directory, or
+// "-" for standard input (the default in the streaming modes); compressed
+// ones (gzip, zstd, bzip2, xz, lz4, recognised by content) are decompressed. --help and --version print and
+// exit 0; a usage error prints one line and exits 2; a job error prints `PROGRAM: error: MESSAGE` on stderr
+// and exits 1; SIGINT and SIGTERM stop the job cleanly (exit 130, 143). Job-specific options are added with
+// add_option before run().
 class MAPREDUCE_EXPORT Runner {
  public:
   // `program` names the program in messages; `summary` is the first line of

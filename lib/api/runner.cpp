@@ -125,7 +125,8 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   if (values.count("help")) {
     std::cout << "Usage: " << program << " [OPTIONS] INPUT...\n"
               << impl_->summary << "\n"
-              << "An INPUT is a file, a directory (its files), a .gz or .zst file, or - for standard input.\n"
+              << "An INPUT is a file, a directory (its files), or - for standard input; compressed ones\n"
+                 "(gzip, zstd, bzip2, xz, lz4: recognised by content) are decompressed.\n"
               << visible;
     return 0;
   }

@@ -66,8 +66,8 @@ void InputSet::add(const std::string& path) {
 
 void InputSet::add_file(std::unique_ptr<InputFile> input) {
   const std::string_view data = input->data();
-  const Compression compression =
-      input->path() == "standard input" ? Compression::none : compression_of(input->path());
+  // Standard input has no name: its content alone says how to read it.
+  const Compression compression = compression_of(data, input->path(), input->path() != "standard input");
   stored_bytes_ += data.size();
   if (compression == Compression::none && records_.kind == RecordKind::fixed &&
       data.size() % records_.size != 0) {

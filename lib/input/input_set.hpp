@@ -24,9 +24,9 @@ struct MapTask {
 // All the inputs of a job, opened and mapped, and cut into map tasks. Inputs
 // are files, directories (their regular files in name order, skipping names
 // that start with '.' or '_', as Hadoop does, and subdirectories), "-" for
-// standard input (at most once), and .gz or .zst files, decompressed by the
-// task that reads them. A record never spans two inputs. The tasks depend on
-// the inputs and the record format alone, never on the number of processes.
+// standard input (at most once); compressed ones (compression_format.hpp:
+// recognised by content) are decompressed by the task that reads them. A record never spans two inputs. The
+// tasks depend on the inputs and the record format alone, never on the number of processes.
 class InputSet {
  public:
   // Throws InputError naming the path and the cause (for fixed records, an

@@ -110,12 +110,12 @@ for header in $headers; do
 done
 
 # None includes a header of the library's own dependencies (Boost, zlib,
-# zstd), so a user needs none of them to compile.
+# zstd, bzip2, xz, lz4), so a user needs none of them to compile.
 # shellcheck disable=SC2086  # one header a word
 printf '#include <%s>\n' $headers >"$tmp/all_headers.cpp"
 "${cxx[@]}" -std=c++20 -I"$inc" -M "$tmp/all_headers.cpp" >"$tmp/deps" ||
   fail 'listing the headers the public headers include failed'
-if grep -Eo '[^ ]*(/boost/[^ ]*|/zlib\.h|/zstd\.h)' "$tmp/deps" >"$tmp/private_deps"; then
+if grep -Eo '[^ ]*(/boost/[^ ]*|/zlib\.h|/zstd\.h|/bzlib\.h|/lzma[./][^ ]*|/lz4[^ ]*\.h)' "$tmp/deps" >"$tmp/private_deps"; then
   fail "the public headers include headers of the library's dependencies: $(head -5 "$tmp/private_deps")"
 fi
 
