@@ -179,10 +179,12 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
                         "An input is a file, a directory (its files), a .gz or .zst file, or - for standard "
                         "input."},
          .groups = {{"Options", &general}, {"Job options", &impl_->job_options}},
-         .epilogue = {"Exit status: 0 on success, 1 if the job failed, 2 for a usage error.",
-                      std::string("mapreduce ") + version() +
-                          "; its README describes the options, the inputs, the output and Hadoop "
-                          "Streaming."}});
+         .epilogue = {
+             "Exit status: 0 on success, 1 if the job failed, 2 for a usage error, 128 + N if signal N "
+             "ended it.",
+             std::string("mapreduce ") + version() +
+                 "; its README describes the options, the inputs, the output and Hadoop "
+                 "Streaming."}});
     return 0;
   }
   if (values.count("version")) {
