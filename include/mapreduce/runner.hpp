@@ -31,8 +31,8 @@ struct ByteSize {
 // type's own limit: {.min = 1}, {.min = 0.0, .max = 1.0}.
 template <class T>
 struct Bounds {
-  std::optional<T> min;
-  std::optional<T> max;
+  std::optional<T> min = std::nullopt;
+  std::optional<T> max = std::nullopt;
 };
 
 namespace detail {
@@ -131,9 +131,9 @@ class MAPREDUCE_EXPORT Runner {
                   std::string& target);
 
   // Adds `--NAME=VALUE_NAME` for a number or a ByteSize, read in full
-  // (decimal integers with an optional sign; floating-point numbers as
-  // strtod reads them, finite only; sizes as ByteSize says) and checked
-  // against `bounds` and the type's range.
+  // (integers in decimal with an optional sign; floating-point numbers in
+  // decimal or scientific notation, 0.5 or 1e-3, finite only; sizes as
+  // ByteSize says) and checked against `bounds` and the type's range.
   //   long count = 10;
   //   runner.add_option("count,n", "N", "how many to print", count, {.min = 0});
   template <detail::OptionValue T>
@@ -146,8 +146,8 @@ class MAPREDUCE_EXPORT Runner {
   }
 
   // The same, repeatable: each occurrence appends one value.
-  //   std::vector<std::string> columns;
-  //   runner.add_option("column,c", "NAME", "a column to keep (repeatable)", columns);
+  //   std::vector<long> columns;
+  //   runner.add_option("column,c", "N", "a column to keep (repeatable)", columns, {.min = 1});
   template <detail::OptionValue T>
   void add_option(const std::string& name, const std::string& value_name, const std::string& help,
                   std::vector<T>& target, const Bounds<std::type_identity_t<T>>& bounds = {}) {
@@ -159,6 +159,7 @@ class MAPREDUCE_EXPORT Runner {
                         target.push_back(detail::parse_option_value<T>(text, bounds));
                       });
   }
+  // Repeatable strings: --tag=a --tag=b gives {"a", "b"}.
   void add_option(const std::string& name, const std::string& value_name, const std::string& help,
                   std::vector<std::string>& target);
 

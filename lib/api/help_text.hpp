@@ -23,15 +23,16 @@ constexpr std::size_t kHelpWidth = 79;
 constexpr std::size_t kHelpDescriptionColumn = 30;
 
 struct HelpGroup {
-  std::string title;  // "Options", printed as "Options:"
-  const boost::program_options::options_description* options;
+  std::string title = {};  // "Options", printed as "Options:"
+  const boost::program_options::options_description* options = nullptr;
 };
 
+// Members default to empty, so that a page names only what it has.
 struct HelpPage {
-  std::string usage;                    // after "Usage: "
-  std::vector<std::string> paragraphs;  // after the usage line, each wrapped
-  std::vector<HelpGroup> groups;        // groups without options are left out
-  std::vector<std::string> epilogue;    // paragraphs after the options
+  std::string usage = {};                    // after "Usage: "
+  std::vector<std::string> paragraphs = {};  // after the usage line, each wrapped
+  std::vector<HelpGroup> groups = {};        // groups without options are left out
+  std::vector<std::string> epilogue = {};    // paragraphs after the options
 };
 
 void write_help(std::ostream& out, const HelpPage& page);
