@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
   mapreduce::Runner runner(
       argc > 0 ? argv[0] : "grep_lines",
       "Prints the lines that contain PATTERN (a fixed string) as FILE:LINE:text, as grep "
-      "-H -n -F does. The first INPUT is the PATTERN.");
+      "-H -n -F does.");
+  runner.set_operands("PATTERN INPUT...");
   return runner.run(argc, argv,
                     [](const std::vector<std::string>& arguments, const mapreduce::Options& options) {
                       if (arguments.size() < 2)

@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
       argc > 0 ? argv[0] : "inner_join",
       "Joins two TSV files, LEFT and RIGHT, on their first column: key<TAB>left-rest<TAB>"
       "right-rest for every pair of lines with equal keys.");
+  runner.set_operands("LEFT RIGHT");
   return runner.run(argc, argv,
                     [](const std::vector<std::string>& inputs, const mapreduce::Options& options) {
                       if (inputs.size() != 2) {

@@ -4,15 +4,15 @@
 // lines {"id": 1, "name": "The Matrix"}. Prints `name<TAB>average` lines in
 // movie-id order. Blank lines are skipped.
 //
-//   movie_ratings [-o OUT] [-p N | --sequential] [--movies CATALOGUE] RATINGS
+//   movie_ratings [OPTION]... RATINGS...    (--movies=CATALOGUE, --combine)
 //
-// The catalogue defaults to movies.txt in the directory of RATINGS. The
-// ratings of a movie are added left to right in input order (as Python's sum()
-// did up to 3.11), so the averages are exactly the Python module's; that is
-// why this job has no combiner (a combiner would add partial sums, which
-// rounds differently) unless asked for one with --combine. Ratings are read
-// with correct rounding, as Python's
-// json module reads them.
+// The catalogue defaults to movies.txt in the directory of the first
+// RATINGS. The ratings of a movie are added left to right in input order (as
+// Python's sum() did up to 3.11), so the averages are exactly the Python
+// module's; that is why this job has no combiner (a combiner would add
+// partial sums, which rounds differently) unless asked for one with
+// --combine. Ratings are read with correct rounding, as Python's json module
+// reads them.
 
 #include <cerrno>
 #include <charconv>
@@ -208,10 +208,13 @@ class MovieRatings final
 int main(int argc, char** argv) {
   std::string catalogue;
   bool combine = false;
-  mapreduce::Runner runner(argv[0], "Averages the movie ratings in INPUT (JSON lines), by movie.");
+  mapreduce::Runner runner(argv[0],
+                           "Averages the movie ratings in RATINGS (JSON lines {\"user_id\": 100, "
+                           "\"movie_id\": 1, \"rating\": 9.2}), by movie, as name<TAB>average.");
+  runner.set_operands("RATINGS...");
   runner.add_option("movies", "CATALOGUE",
                     "the movie catalogue, JSON lines {\"id\": 1, \"name\": \"...\"} "
-                    "(default: movies.txt beside RATINGS)",
+                    "(default: movies.txt beside the first RATINGS)",
                     catalogue);
   runner.add_flag("combine",
                   "fold (sum, count) per movie map-side: faster; the averages may then differ from "

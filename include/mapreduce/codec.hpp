@@ -15,6 +15,74 @@
 
 namespace mapreduce {
 
+// Your own key and value types: the whole recipe.
+//
+// A type is a key or a value through up to four specializations, each of
+// its own header, each in namespace mapreduce:
+//   Codec<T>       (here)              the bytes of the shuffle; required,
+//                                      but a trivially copyable type has one
+//   TextFormat<T>  (text_format.hpp)   tsv output; default: operator<<
+//   JsonFormat<T>  (json_format.hpp)   --format jsonl; default: the
+//                                      TextFormat text as a JSON string
+//   StreamText<T>  (stream_text.hpp)   Hadoop Streaming's text, read back to
+//                                      the same Codec bytes; default: the
+//                                      hex digits of the Codec bytes
+// std::pair and std::tuple of supported types need none of them
+// (composite_codec.hpp): they sort field by field, print as tab-separated
+// columns, JSON arrays and, in Hadoop Streaming, JSON arrays too.
+//
+// A point that sorts by x, then y (README, "Your own types"; the same code is
+// compiled and run through all four by test/codec_recipe_test.cpp):
+//
+//   struct Point {
+//     std::int32_t x, y;
+//   };
+//   template <>
+//   struct mapreduce::Codec<Point> {
+//     using view_type = Point;
+//     static constexpr std::size_t kFixedSize = 8;
+//     static std::size_t size(const Point&) { return kFixedSize; }
+//     static void encode(const Point& p, char* out) {  // order-preserving fields
+//       Codec<std::int32_t>::encode(p.x, out);
+//       Codec<std::int32_t>::encode(p.y, out + 4);
+//     }
+//     static Point decode(std::string_view bytes) {
+//       return {Codec<std::int32_t>::decode(bytes.substr(0, 4)),
+//               Codec<std::int32_t>::decode(bytes.substr(4, 4))};
+//     }
+//   };
+//   template <>  // tsv: (3, -1)
+//   struct mapreduce::TextFormat<Point> {
+//     static void append(std::string& out, const Point& p) {
+//       out += "(" + std::to_string(p.x) + ", " + std::to_string(p.y) + ")";
+//     }
+//   };
+//   template <>  // jsonl: {"x": 3, "y": -1}
+//   struct mapreduce::JsonFormat<Point> {
+//     static void append(std::string& out, const Point& p) {
+//       out += "{\"x\": " + std::to_string(p.x) + ", \"y\": " + std::to_string(p.y) + "}";
+//     }
+//   };
+//   template <>  // Hadoop Streaming: 3,-1
+//   struct mapreduce::StreamText<Point> {
+//     static void append(std::string& out, const Point& p) {
+//       out += std::to_string(p.x) + "," + std::to_string(p.y);
+//     }
+//     // Appends the Codec bytes of `text` to `bytes`; false if it is not a
+//     // point ("3,-1" and nothing else).
+//     static bool parse(std::string_view text, std::string& bytes) {
+//       Point p{};
+//       const char* end = text.data() + text.size();
+//       const auto x = std::from_chars(text.data(), end, p.x);
+//       if (x.ec != std::errc() || x.ptr == end || *x.ptr != ',') return false;
+//       const auto y = std::from_chars(x.ptr + 1, end, p.y);
+//       if (y.ec != std::errc() || y.ptr != end) return false;
+//       bytes.resize(bytes.size() + Codec<Point>::kFixedSize);
+//       Codec<Point>::encode(p, bytes.data() + bytes.size() - Codec<Point>::kFixedSize);
+//       return true;
+//     }
+//   };
+//
 // Codec<T> turns a key or value into bytes and back. The engines carry every
 // intermediate pair as bytes (the concurrent engine through shared memory), and
 // they group and order keys by those bytes alone:
@@ -23,7 +91,8 @@ namespace mapreduce {
 // The built-in codecs are order-preserving: strings encode as their bytes,
 // integers and floating-point numbers as big-endian bytes adjusted so that byte
 // order is numeric order, std::pair and std::tuple element by element in
-// lexicographic order (composite_codec.hpp), and Nothing as no bytes at all.
+// lexicographic order (composite_codec.hpp), and Nothing as no bytes at all;
+// a codec of your own can build on them, as Point's does.
 //
 // Trivially copyable structs (and enums, arrays) encode as their object
 // representation. Equal structs group as one key, but keys sort by those raw
@@ -31,7 +100,7 @@ namespace mapreduce {
 // is stored low byte first, so {256} sorts before {1}, and a negative number
 // after every positive one. For field-wise order use a std::tuple key (such
 // as std::tuple<std::int32_t, std::int32_t> for a point), or give the struct
-// a Codec of its own.
+// a Codec of its own, as above.
 //
 // A specialization provides:
 //   using view_type = ...;                        // what mapper emits and

@@ -9,6 +9,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "api/help_text.hpp"
 #include "api/option_rules.hpp"
 #include "ipc/interruption.hpp"
 #include "mapreduce/detail/line_format.hpp"
@@ -19,9 +20,19 @@ namespace mapreduce {
 namespace po = boost::program_options;
 
 struct Runner::Impl {
+  // A job option whose text the Runner parses itself, after --help and
+  // --version had their turn.
+  struct ParsedOption {
+    std::string key;  // the long name, as po::variables_map holds it
+    bool repeated;
+    ParseFunction parse;
+  };
+
   std::string program;
   std::string summary;
-  po::options_description job_options{"Job options"};
+  std::string operands = "INPUT...";
+  po::options_description job_options;
+  std::vector<ParsedOption> parsed;
 };
 
 namespace {
@@ -48,10 +59,53 @@ Runner::Runner(std::string program, std::string summary) : impl_(std::make_uniqu
 
 Runner::~Runner() = default;
 
+void Runner::set_operands(const std::string& operands) { impl_->operands = operands; }
+
 void Runner::add_option(const std::string& name, const std::string& value_name, const std::string& help,
                         std::string& target) {
-  impl_->job_options.add_options()(name.c_str(), po::value<std::string>(&target)->value_name(value_name),
-                                   help.c_str());
+  add_parsed_option(name, value_name, help, "", false,
+                    [&target](std::string_view text, bool) { target = std::string(text); });
+}
+
+void Runner::add_option(const std::string& name, const std::string& value_name, const std::string& help,
+                        std::vector<std::string>& target) {
+  add_parsed_option(name, value_name, help, join_defaults(target), true,
+                    [&target](std::string_view text, bool first) {
+                      if (first) target.clear();
+                      target.emplace_back(text);
+                    });
+}
+
+void Runner::add_parsed_option(const std::string& name, const std::string& value_name,
+                               const std::string& help, const std::string& default_text, bool repeated,
+                               ParseFunction parse) {
+  // The text is stored as a string (each occurrence's, when repeated) and
+  // parsed later, so that a bad value names its option in our words. The
+  // default goes where Boost keeps one, for the help printer to find.
+  po::value_semantic* semantic = nullptr;
+  if (repeated) {
+    auto* value = po::value<std::vector<std::string>>()->value_name(value_name);
+    if (!default_text.empty()) value->default_value({}, default_text);
+    semantic = value;
+  } else {
+    auto* value = po::value<std::string>()->value_name(value_name);
+    if (!default_text.empty()) value->default_value({}, default_text);
+    semantic = value;
+  }
+  impl_->job_options.add_options()(name.c_str(), semantic, help.c_str());
+  impl_->parsed.push_back({name.substr(0, name.find(',')), repeated, std::move(parse)});
+}
+
+std::string Runner::join_defaults(const std::vector<std::string>& values) {
+  std::string joined;
+  for (const std::string& value : values) joined += (joined.empty() ? "" : ", ") + value;
+  return joined;
+}
+
+std::string Runner::choice_value_name(const std::vector<std::string>& names) {
+  std::string joined;
+  for (const std::string& name : names) joined += (joined.empty() ? "" : "|") + name;
+  return joined;
 }
 
 void Runner::add_flag(const std::string& name, const std::string& help, bool& target) {
@@ -67,7 +121,7 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   std::string format = "tsv";
   std::string records = "lines";
   std::vector<std::string> inputs;
-  po::options_description general("Options");
+  po::options_description general;
   general.add_options()("help,h", "show this help and exit")("version", "show the version and exit")(
       "output,o", po::value<std::string>(&options.output)->value_name("FILE"),
       "write the output to FILE (atomically: replaced only when the job succeeds) instead of standard "
@@ -103,11 +157,8 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   po::positional_options_description positional;
   positional.add("input", -1);
 
-  po::options_description visible;
-  visible.add(general);
-  if (!impl_->job_options.options().empty()) visible.add(impl_->job_options);
   po::options_description all;
-  all.add(visible).add(hidden);
+  all.add(general).add(impl_->job_options).add(hidden);
 
   auto usage_error = [&](const std::string& message) {
     std::cerr << program << ": error: " << message << "\nTry '" << program
@@ -123,16 +174,41 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
     return usage_error(e.what());
   }
   if (values.count("help")) {
-    std::cout << "Usage: " << program << " [OPTIONS] INPUT...\n"
-              << impl_->summary << "\n"
-              << "An INPUT is a file, a directory (its files), or - for standard input; compressed ones\n"
-                 "(gzip, zstd, bzip2, xz, lz4: recognised by content) are decompressed.\n"
-              << visible;
+    detail::write_help(
+        std::cout,
+        {.usage = program + " [OPTION]... " + impl_->operands,
+         .paragraphs = {impl_->summary,
+                        "An input is a file, a directory (its files), a .gz or .zst file, or - for standard "
+                        "input."},
+         .groups = {{"Options", &general}, {"Job options", &impl_->job_options}},
+         .epilogue = {
+             "Exit status: 0 on success, 1 if the job failed, 2 for a usage error, 128 + N if signal N "
+             "ended it.",
+             std::string("mapreduce ") + version() +
+                 "; its README describes the options, the inputs, the output and Hadoop "
+                 "Streaming."}});
     return 0;
   }
   if (values.count("version")) {
     std::cout << program << " (mapreduce " << version() << ")\n";
     return 0;
+  }
+  for (const Impl::ParsedOption& option : impl_->parsed) {
+    const auto given = values.find(option.key);
+    if (given == values.end() || given->second.defaulted()) continue;
+    std::vector<std::string> texts;
+    if (option.repeated) {
+      texts = given->second.as<std::vector<std::string>>();
+    } else {
+      texts.push_back(given->second.as<std::string>());
+    }
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      try {
+        option.parse(texts[i], i == 0);
+      } catch (const UsageError& e) {
+        return usage_error("--" + option.key + " " + e.what() + ", not '" + texts[i] + "'");
+      }
+    }
   }
   for (const auto& [a, b] : {std::pair{"stream-map", "stream-reduce"}, std::pair{"sequential", "processes"},
                              std::pair{"progress", "no-progress"}, std::pair{"output", "output-dir"}}) {

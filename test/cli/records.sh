@@ -141,7 +141,7 @@ case $case_name in
   help)
     run help "$word_count" --help
     expect_status 0 "word_count --help"
-    for word in "--records FORMAT" "nul" "paragraphs" "fixed:N" "sep:STRING"; do
+    for word in "--records=FORMAT" "nul" "paragraphs" "fixed:N" "sep:STRING"; do
       grep -qF -- "$word" "$out" || fail "--help does not mention $word"
     done
     ;;
