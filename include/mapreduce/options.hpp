@@ -96,6 +96,11 @@ struct Options {
   // streaming modes read lines only (UsageError otherwise).
   RecordFormat records = {};
 
+  // Read the subdirectories of input directories too, recursively, each in
+  // its place in name order (hidden ones, '.' and '_', still left out).
+  // Off: they are left out, and counted as "skipped subdirectories".
+  bool recursive = false;
+
   // Show one self-updating progress line on standard error: phase, percent of
   // the input mapped, MB/s, time left.
   bool progress = false;

@@ -81,6 +81,7 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
       "paragraphs (lines separated by blank lines), file (each input file whole), fixed:N (N bytes each) or "
       "sep:STRING (records ended by STRING, 1 to 64 bytes that cannot overlap themselves, with escapes "
       "\\n \\t \\r \\0 \\\\ \\xHH: 'sep:\\r\\n' for CRLF lines without the CR)")(
+      "recursive", "read the subdirectories of input directories too, recursively, in name order")(
       "processes,p", po::value<long>(&processes)->value_name("N"),
       "number of worker processes (default: the number of online CPUs)")(
       "sequential", "run in this process with the sequential engine (same output)")(
@@ -124,6 +125,7 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
     std::cout << "Usage: " << program << " [OPTIONS] INPUT...\n"
               << impl_->summary << "\n"
               << "An INPUT is a file, a directory (its files), a .gz or .zst file, or - for standard input.\n"
+              << "A quoted glob ('logs/*.gz', 'data/**/part-*') stands for the paths it matches.\n"
               << visible;
     return 0;
   }
@@ -168,6 +170,7 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   options.progress =
       values.count("progress") > 0 || (values.count("no-progress") == 0 && ::isatty(STDERR_FILENO));
   options.stats = values.count("stats") > 0;
+  options.recursive = values.count("recursive") > 0;
   detail::install_interruption_handlers(program);
   try {
     job(inputs, options);
