@@ -71,11 +71,9 @@ std::size_t match_bracket(std::string_view pattern, std::size_t open, unsigned c
   return i + 1;
 }
 
-bool is_hidden(std::string_view name) { return !name.empty() && (name[0] == '.' || name[0] == '_'); }
-
 // A hidden name needs a component that spells its first byte.
 bool may_match_hidden(std::string_view pattern, std::string_view name) {
-  if (!is_hidden(name)) return true;
+  if (!is_hidden_name(name)) return true;
   const std::size_t first = pattern.starts_with('\\') ? 1 : 0;
   return first < pattern.size() && pattern[first] == name[0];
 }
@@ -151,17 +149,18 @@ class Expansion {
     }
     // **: this directory (no directory at all), then each subdirectory with
     // the same ** still to match. A directory met again below itself is a
-    // loop of symbolic links, which would never end.
+    // loop of symbolic links, which would never end (met again at the same
+    // path, it is only a second ** starting where the first one did).
     for (const auto& [above, above_path] : descent_) {
-      if (above.device == directory.device && above.inode == directory.inode) {
-        throw InputError("input directory " + prefix + " leads back to " + above_path +
-                         " (a loop of symbolic links)");
+      if (above.device == directory.device && above.inode == directory.inode && above_path != prefix) {
+        throw InputError("input directory " + prefix + " leads back to " +
+                         (above_path.empty() ? "." : above_path) + " (a loop of symbolic links)");
       }
     }
-    descent_.emplace_back(directory, prefix.empty() ? "." : prefix);
+    descent_.emplace_back(directory, prefix);
     walk(prefix, index + 1);
     for (const std::string& name : names) {
-      if (!is_hidden(name)) walk(joined(prefix, name), index);
+      if (!is_hidden_name(name)) walk(joined(prefix, name), index);
     }
     descent_.pop_back();
   }
@@ -184,6 +183,8 @@ class Expansion {
 };
 
 }  // namespace
+
+bool is_hidden_name(std::string_view name) { return !name.empty() && (name[0] == '.' || name[0] == '_'); }
 
 bool has_glob_characters(std::string_view path) {
   for (std::size_t i = 0; i < path.size(); ++i) {

@@ -23,9 +23,14 @@ namespace mapreduce::detail {
 // component that starts with that byte, and ** never enters such a
 // directory. '.' and '..' are never matched.
 
-// Whether `path` holds a '*', '?' or '[' that no '\' escapes: whether it is a
-// glob (when no such path exists).
+// Whether `path` holds a '*', '?' or '[' that no '\' escapes: whether a
+// component must be matched against the names of its directory, or is a
+// name itself (once its escapes are removed).
 bool has_glob_characters(std::string_view path);
+
+// Whether a file name starts with '.' (hidden) or '_' (bookkeeping, such as
+// _SUCCESS or _logs): names that Hadoop's input formats leave out.
+bool is_hidden_name(std::string_view name);
 
 // Whether the file name `name` (no '/') matches the pattern component
 // `pattern`, hidden names included: the caller applies the rule above.

@@ -15,10 +15,6 @@
 namespace mapreduce::detail {
 namespace {
 
-// Hidden ('.') and bookkeeping ('_', such as _SUCCESS) names, which Hadoop's
-// input formats leave out.
-bool is_hidden(const std::string& name) { return name[0] == '.' || name[0] == '_'; }
-
 class FileSystemTree final : public DirectoryTree {
  public:
   Node look_up(const std::string& path) const override {
@@ -63,7 +59,7 @@ class Resolver {
     struct stat status;
     if (input == "-") {
       resolved_.files.push_back(InputPath{"-", true});
-    } else if (::lstat(input.c_str(), &status) == 0 || !has_glob_characters(input)) {
+    } else if (::lstat(input.c_str(), &status) == 0 || input.find_first_of("*?[") == std::string::npos) {
       add_named(input);
     } else {
       const std::vector<std::string> matches = expand_glob(input, tree_);
@@ -72,7 +68,7 @@ class Resolver {
       // directory read recursively and its subdirectory) is read once.
       std::set<std::string> seen;
       seen_ = &seen;
-      for (const std::string& match : matches) add_named(match);
+      for (const std::string& match : matches) add_match(match);
       seen_ = nullptr;
     }
   }
@@ -102,6 +98,17 @@ class Resolver {
     }
   }
 
+  // A path a glob matched, as an entry of a directory is taken: a directory
+  // for its files, a FIFO, device or socket left out.
+  void add_match(const std::string& path) {
+    struct stat status;
+    if (::stat(path.c_str(), &status) != 0 || S_ISREG(status.st_mode)) {
+      add_file(path);
+    } else if (S_ISDIR(status.st_mode)) {
+      add_directory(path, status);
+    }
+  }
+
   void add_file(const std::string& path) {
     if (seen_ != nullptr && !seen_->insert(path).second) return;
     resolved_.files.push_back(InputPath{path, false});
@@ -116,7 +123,7 @@ class Resolver {
     }
     read_.insert(without_final_slash(directory));
     std::vector<std::string> names = tree_.names(directory);
-    std::erase_if(names, is_hidden);
+    std::erase_if(names, [](const std::string& name) { return is_hidden_name(name); });
     std::sort(names.begin(), names.end());
     ancestors_.push_back(Ancestor{status.st_dev, status.st_ino, directory});
     const std::string prefix = directory.ends_with('/') ? directory : directory + "/";

@@ -30,9 +30,10 @@ struct ResolvedInputs {
 //   FIFOs, devices and sockets left out; subdirectories counted and left
 //   out, or, with Subdirectories::read, read in their place, recursively);
 //   anything else is a file, which opening checks;
-// - a path that does not exist and has an unescaped '*', '?' or '[' is a
-//   glob (glob_pattern.hpp): each match, in byte order, as if it had been
-//   given by name (a directory for its files), every file once;
+// - a path that does not exist and holds a '*', '?' or '[' (escaped or
+//   not) is a glob (glob_pattern.hpp): its matches in byte order, each taken
+//   as an entry of a directory is (a directory for its files, read as
+//   above; a FIFO, device or socket left out), every file once;
 // - any other path is a file, which opening reports missing.
 // Throws InputError for a glob that matches nothing ("input 'logs/*.gz'
 // matches no file"), a directory that cannot be read, or one inside itself
