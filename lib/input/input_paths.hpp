@@ -15,6 +15,8 @@ struct InputPath {
   bool standard_input = false;
 };
 
+// What a job's inputs stand for: the files to open, in the order they are
+// read.
 struct ResolvedInputs {
   std::vector<InputPath> files;
   // Subdirectories of input directories left out because they are not read

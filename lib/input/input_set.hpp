@@ -27,8 +27,9 @@ struct MapTask {
 // that start with '.' or '_', as Hadoop does, and subdirectories unless they
 // are read), globs, "-" for standard input (at most once), and .gz or .zst
 // files, decompressed by the task that reads them (input_paths.hpp says
-// what each input stands for). A record never spans two inputs. The tasks depend on
-// the inputs and the record format alone, never on the number of processes.
+// what each input stands for). A record never spans two inputs. The tasks
+// depend on the inputs and the record format alone, never on the number of
+// processes.
 class InputSet {
  public:
   // Throws InputError naming the path and the cause (for fixed records, an
