@@ -102,6 +102,11 @@ struct Options {
   // streaming modes read lines only (UsageError otherwise).
   RecordFormat records = {};
 
+  // Read the subdirectories of input directories too, recursively, each in
+  // its place in name order (hidden ones, '.' and '_', still left out).
+  // Off: they are left out, and counted as "skipped subdirectories".
+  bool recursive = false;
+
   // Show the progress on standard error: phase, percent of the input mapped,
   // MB/s (10^6 bytes a second), time left, and a summary at the end. On a
   // terminal one self-updating line; otherwise plain lines, at most one a

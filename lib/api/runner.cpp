@@ -135,6 +135,7 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
       "paragraphs (lines separated by blank lines), file (each input file whole), fixed:N (N bytes each) or "
       "sep:STRING (records ended by STRING, 1 to 64 bytes that cannot overlap themselves, with escapes "
       "\\n \\t \\r \\0 \\\\ \\xHH: 'sep:\\r\\n' for CRLF lines without the CR)")(
+      "recursive", "read the subdirectories of input directories too, recursively, in name order")(
       "processes,p", po::value<long>(&processes)->value_name("N"),
       "number of worker processes (default: the number of online CPUs)")(
       "sequential", "run in this process with the sequential engine (same output)")(
@@ -178,8 +179,9 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
         std::cout,
         {.usage = program + " [OPTION]... " + impl_->operands,
          .paragraphs = {impl_->summary,
-                        "An input is a file, a directory (its files), a .gz or .zst file, or - for standard "
-                        "input."},
+                        "An input is a file, a directory (its files), or - for standard input; compressed "
+                        "ones (gzip, zstd, bzip2, xz, lz4: recognised by content) are decompressed. A quoted "
+                        "glob ('logs/*.gz', 'data/**/part-*') stands for the paths it matches."},
          .groups = {{"Options", &general}, {"Job options", &impl_->job_options}},
          .epilogue = {
              "Exit status: 0 on success, 1 if the job failed, 2 for a usage error, 128 + N if signal N "
@@ -254,6 +256,7 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
       (values.count("no-progress") == 0 && options.mode == RunMode::job && ::isatty(STDERR_FILENO));
   options.stats = values.count("stats") > 0;
   options.streaming_counters = values.count("no-streaming-counters") == 0;
+  options.recursive = values.count("recursive") > 0;
   detail::install_interruption_handlers(program);
   try {
     job(inputs, options);

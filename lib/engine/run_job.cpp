@@ -133,7 +133,8 @@ void run_job_named(ErasedJob& job, const std::vector<std::string>& inputs, const
   }
   const bool streaming = options.mode != RunMode::job;
   const EngineSettings settings = settings_of(options);
-  const InputSet input(inputs, options.records);
+  const InputSet input(inputs, options.records,
+                       options.recursive ? Subdirectories::read : Subdirectories::skip);
   Output out(options);
   JobClock clock(counters, options.progress && !streaming, step_label);
   call_user_code("setup()", [&] { job.setup(); });
@@ -165,6 +166,11 @@ void run_job_named(ErasedJob& job, const std::vector<std::string>& inputs, const
   call_user_code("cleanup()", [&] { job.cleanup(); });
   counters(kEngineCounters, "input files") = static_cast<std::int64_t>(input.file_count());
   counters(kEngineCounters, "map tasks") = static_cast<std::int64_t>(input.tasks().size());
+  // Shown only when there were some, as a hint that --recursive was meant.
+  if (input.skipped_subdirectories() != 0) {
+    counters(kEngineCounters, "skipped subdirectories") =
+        static_cast<std::int64_t>(input.skipped_subdirectories());
+  }
   counters(kEngineCounters, kPeakRssCounter) = peak_rss_kib();
   if (streaming && options.streaming_counters) report_counters_to_hadoop(counters);
   if (options.stats) print_counters(counters, step_label);

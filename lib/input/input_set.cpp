@@ -1,66 +1,27 @@
 #include "input/input_set.hpp"
 
-#include <dirent.h>
-#include <sys/stat.h>
-
-#include <algorithm>
-#include <cerrno>
-
-#include "base/system_error.hpp"
 #include "input/chunking.hpp"
 #include "mapreduce/error.hpp"
 
 namespace mapreduce::detail {
-namespace {
 
-// The regular files of a directory, in name order, as Hadoop's input formats
-// list them: hidden ('.') and bookkeeping ('_', such as _SUCCESS) names,
-// subdirectories and anything else that is not a regular file are left out.
-std::vector<std::string> files_in(const std::string& directory) {
-  DIR* dir = ::opendir(directory.c_str());
-  if (dir == nullptr) throw_errno<InputError>("cannot read input directory " + directory, errno);
-  std::vector<std::string> names;
-  while (const dirent* entry = ::readdir(dir)) {
-    if (entry->d_name[0] == '.' || entry->d_name[0] == '_') continue;
-    names.emplace_back(entry->d_name);
-  }
-  ::closedir(dir);
-  std::sort(names.begin(), names.end());
-  const std::string prefix = directory.ends_with('/') ? directory : directory + "/";
-  std::vector<std::string> files;
-  for (const std::string& name : names) {
-    struct stat status;
-    const std::string path = prefix + name;
-    // Subdirectories, FIFOs, devices and sockets are not part of the data;
-    // a name that cannot be looked up is opened, and its error reported.
-    if (::stat(path.c_str(), &status) == 0 && !S_ISREG(status.st_mode)) continue;
-    files.push_back(path);
-  }
-  return files;
-}
-
-bool is_directory(const std::string& path) {
-  struct stat status;
-  return ::stat(path.c_str(), &status) == 0 && S_ISDIR(status.st_mode);
-}
-
-}  // namespace
-
-InputSet::InputSet(const std::vector<std::string>& paths, const RecordFormat& records) : records_(records) {
+InputSet::InputSet(const std::vector<std::string>& paths, const RecordFormat& records,
+                   Subdirectories subdirectories)
+    : records_(records) {
   if (paths.empty()) throw UsageError("no input given");
-  for (const std::string& path : paths) add(path);
+  const ResolvedInputs resolved = resolve_inputs(paths, subdirectories);
+  skipped_subdirectories_ = resolved.skipped_subdirectories;
+  for (const InputPath& file : resolved.files) add(file);
   cut_into_tasks();
 }
 
-void InputSet::add(const std::string& path) {
-  if (path == "-") {
+void InputSet::add(const InputPath& file) {
+  if (file.standard_input) {
     if (has_standard_input_) throw UsageError("standard input (-) can be read only once");
     has_standard_input_ = true;
     add_file(InputFile::standard_input());
-  } else if (is_directory(path)) {
-    for (const std::string& file : files_in(path)) add_file(std::make_unique<InputFile>(file));
   } else {
-    add_file(std::make_unique<InputFile>(path));
+    add_file(std::make_unique<InputFile>(file.path));
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include "input/decompression.hpp"
 #include "input/input_file.hpp"
+#include "input/input_paths.hpp"
 #include "mapreduce/options.hpp"
 
 namespace mapreduce::detail {
@@ -23,22 +24,27 @@ struct MapTask {
 
 // All the inputs of a job, opened and mapped, and cut into map tasks. Inputs
 // are files, directories (their regular files in name order, skipping names
-// that start with '.' or '_', as Hadoop does, and subdirectories), "-" for
-// standard input (at most once); compressed ones (compression_format.hpp:
-// recognised by content) are decompressed by the task that reads them. A record never spans two inputs. The
-// tasks depend on the inputs and the record format alone, never on the number of processes.
+// that start with '.' or '_', as Hadoop does, and subdirectories unless they
+// are read), globs, "-" for standard input (at most once); compressed ones
+// (compression_format.hpp: recognised by content) are decompressed by the
+// task that reads them (input_paths.hpp says what each input stands for). A
+// record never spans two inputs. The tasks depend on the inputs and the
+// record format alone, never on the number of processes.
 class InputSet {
  public:
   // Throws InputError naming the path and the cause (for fixed records, an
   // uncompressed input whose size is not a multiple of the record size), or
   // UsageError for no input or "-" given twice.
-  explicit InputSet(const std::vector<std::string>& paths, const RecordFormat& records = {});
+  explicit InputSet(const std::vector<std::string>& paths, const RecordFormat& records = {},
+                    Subdirectories subdirectories = Subdirectories::skip);
 
   const std::vector<MapTask>& tasks() const { return tasks_; }
   std::size_t file_count() const { return files_.size(); }
   // The bytes of every input as stored (compressed ones compressed).
   std::uint64_t stored_bytes() const { return stored_bytes_; }
   const RecordFormat& records() const { return records_; }
+  // Subdirectories of input directories that were not read.
+  std::uint64_t skipped_subdirectories() const { return skipped_subdirectories_; }
 
   // Calls blocks(text) with the text of task t, in blocks of whole records
   // (decompressed). Throws InputError for corrupt compressed data.
@@ -65,7 +71,7 @@ class InputSet {
     std::unique_ptr<InputFile> input;
     Compression compression;
   };
-  void add(const std::string& path);
+  void add(const InputPath& file);
   void add_file(std::unique_ptr<InputFile> input);
   void cut_into_tasks();
 
@@ -73,6 +79,7 @@ class InputSet {
   std::vector<File> files_;
   std::vector<MapTask> tasks_;
   std::uint64_t stored_bytes_ = 0;
+  std::uint64_t skipped_subdirectories_ = 0;
   bool has_standard_input_ = false;
 };
 
