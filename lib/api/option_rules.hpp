@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -36,9 +37,21 @@ std::string record_format_name(const RecordFormat& format);
 // lines in the streaming modes, which are line-based.
 void check_records(const RecordFormat& format, RunMode mode, Spelling spelling);
 
+// The codec the command line names: none, gzip or zstd; nullopt for another
+// name.
+std::optional<Compression> compression_named(std::string_view name);
+// The codec the output is written with: `compress` when set; otherwise, for
+// an output file, the one its name says (".gz" gzip, ".zst" zstd), else none.
+Compression output_compression(const Options& options);
+// ".gz", ".zst" or "": the extension of a part file written with `codec`.
+std::string_view compression_extension(Compression codec);
+// The streaming modes write plain text: no compress other than none there,
+// nor an output file whose name asks for compression.
+void check_compression(const Options& options, Spelling spelling);
+
 // Every rule for a whole Options: the ones above (processes and reducers 0
-// meaning the default), at most one destination, and no output directory in the
-// streaming modes.
+// meaning the default), at most one destination, and no output directory nor
+// compression in the streaming modes.
 void check_options(const Options& options);
 
 }  // namespace mapreduce::detail

@@ -126,8 +126,10 @@ void run_job_named(ErasedJob& job, const std::vector<std::string>& inputs, const
   }
   const bool streaming = options.mode != RunMode::job;
   const EngineSettings settings = settings_of(options);
-  const InputSet input(inputs, options.records);
+  // The destination first: one that cannot be written is refused before any
+  // input is read (standard input included) or any worker forked.
   Output out(options);
+  const InputSet input(inputs, options.records);
   JobClock clock(counters, options.progress && !streaming);
   call_user_code("setup()", [&] { job.setup(); });
   ReducedRuns reduced;
