@@ -309,9 +309,10 @@ void Output::write(std::string_view bytes) {
   buffer_.append(bytes);
 }
 
-// The name of what is being written, for the compressor's errors.
+// The name of what is being written, for errors: the file, the part file,
+// "to standard output".
 std::string Output::name() const {
-  if (directory_) return path_ + "/" + part_file_name(parts_ - 1, part_extension_);
+  if (directory_ && parts_ > 0) return path_ + "/" + part_file_name(parts_ - 1, part_extension_);
   if (!path_.empty()) return path_;
   return stream_ != nullptr ? "stream" : "to standard output";
 }
@@ -351,8 +352,7 @@ void Output::write_out(std::string& bytes) {
     if (written < 0) {
       if (errno == EINTR) continue;
       if (errno == EPIPE && path_.empty()) throw OutputClosed("the reader of standard output went away");
-      throw_errno<ResourceError>(
-          "cannot write output " + (path_.empty() ? std::string("to standard output") : path_), errno);
+      throw_errno<ResourceError>("cannot write output " + name(), errno);
     }
     p += written;
     left -= static_cast<std::size_t>(written);
