@@ -19,6 +19,10 @@
 #                  and zstd -dc give exactly the plain output; --compress none
 #                  keeps out.gz plain; --compress gzip|zstd compresses
 #                  standard output (into a pipe) and a file of any name
+#   streamed-writes  -o out.gz and out.zst of 3 MB and more, under strace: the
+#                  compressed bytes go out in several writes of 1 MiB or more
+#                  (the last may be smaller), never in one write at the end
+#                  (skipped without strace)
 #   output-dir-compressed  --output-dir DIR --compress gzip|zstd: part-NNNNN.gz
 #                  (.zst) and _SUCCESS, each part decompressing to the plain
 #                  --output-dir's part of the same name
@@ -166,6 +170,31 @@ case $case_name in
       run kept-plain "$word_count" "$engine" --compress none -o "$work/plain.gz" "$input"
       expect_status 0 "word_count $engine --compress none -o plain.gz"
       expect_same "$work/plain.txt" "$work/plain.gz" "word_count $engine --compress none -o plain.gz"
+    done
+    ;;
+  streamed-writes)
+    if ! command -v strace >/dev/null 2>&1; then
+      echo "strace is not installed (tools/setup installs it): skipped"
+      exit 77
+    fi
+    # 800 000 random words of 6 letters: nearly all distinct, so that the
+    # output compresses to no less than half of its 7 MB.
+    awk 'BEGIN { srand(7); for (i = 0; i < 100000; i++) { line = ""
+        for (j = 0; j < 8; j++) { w = ""; for (k = 0; k < 6; k++) w = w substr("abcdefghijklmnopqrstuvwxyz0123456789", 1 + int(rand() * 36), 1)
+          line = line w " " }
+        print line } }' >"$work/words.txt"
+    for extension in gz zst; do
+      trace=$work/$extension.trace
+      run traced strace -qq -o "$trace" -e trace=write "$word_count" --sequential -o "$work/out.$extension" \
+        "$work/words.txt"
+      expect_status 0 "word_count -o out.$extension under strace"
+      # The sizes written, in order; only the output's writes are that large.
+      sizes=$(sed -n 's/^write(.*) = \([0-9]*\)$/\1/p' "$trace" | awk '$1 >= 65536')
+      count=$(wc -l <<<"$sizes")
+      small=$(head -n -1 <<<"$sizes" | awk '$1 < 1048576' | wc -l)
+      if ((count < 2 || small > 0)) || (($(file_size "$work/out.$extension") < 3000000)); then
+        fail "-o out.$extension ($(file_size "$work/out.$extension") bytes) not written in blocks of 1 MiB: $(tr '\n' ' ' <<<"$sizes")"
+      fi
     done
     ;;
   output-dir-compressed)
