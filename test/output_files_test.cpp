@@ -291,14 +291,17 @@ BOOST_AUTO_TEST_CASE(a_pipeline_refuses_its_destination_before_its_first_step) {
       BOOST_TEST(new_entries({"in.txt"}, directory_entries(path())) == "");
     }
   }
-  // And writes it, compressed as its name says, when it can; the steps
-  // between write plain records.
-  mapreduce::Options options = options_for(2);
-  options.output = file("out.zst");
-  Words count(input, options);
-  ByCount by_count(input, options);
-  mapreduce::run_steps(count, by_count);
-  BOOST_TEST(unzstd(read_file(file("out.zst"))) == "b\t1\na\t2\n");
+  // And writes it, compressed as its name or compress says; the steps
+  // between write plain records, whatever the options.
+  for (const bool named : {true, false}) {
+    mapreduce::Options options = options_for(2);
+    options.output = file(named ? "out.zst" : "out.txt");
+    if (!named) options.compress = Compression::zstd;
+    Words count(input, options);
+    ByCount by_count(input, options);
+    mapreduce::run_steps(count, by_count);
+    BOOST_TEST(unzstd(read_file(options.output)) == "b\t1\na\t2\n");
+  }
 }
 
 BOOST_AUTO_TEST_CASE(the_streaming_modes_write_plain_text) {

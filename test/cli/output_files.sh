@@ -61,7 +61,7 @@ expect_first_error_line() {
 
 # refused STATUS PATH [COMMAND...] -- OPTION...: word_count OPTION... - (with
 # COMMAND before it, as setpriv) with standard input a FIFO that is open for
-# writing and never written: it must end within 20 s with STATUS and an error
+# writing and never written: it must end within 5 s with STATUS and an error
 # naming PATH, and create nothing in $work/dest.
 refused() {
   local expected=$1 named=$2
@@ -78,10 +78,10 @@ refused() {
   exec {holder}<>"$fifo"
   listing=$(ls -lAR "$work/dest")
   err=$work/refused.err status=0
-  timeout 20 "$subreaper" "$report" "${before[@]}" "$word_count" "$@" - <"$fifo" >"$work/refused.out" \
+  timeout 5 "$subreaper" "$report" "${before[@]}" "$word_count" "$@" - <"$fifo" >"$work/refused.out" \
     2>"$err" || status=$?
   exec {holder}>&-
-  if [[ $status == 124 ]]; then fail "word_count $* -: still running after 20 s, reading its input"; fi
+  if [[ $status == 124 ]]; then fail "word_count $* -: still running after 5 s, reading its input"; fi
   expect_first_error_line "$expected" "$named" "word_count $* -"
   if [[ $(ls -lAR "$work/dest") != "$listing" ]]; then fail "word_count $* -: changed $work/dest"; fi
   if [[ -s $work/refused.out ]]; then fail "word_count $* -: wrote to standard output"; fi
