@@ -78,6 +78,12 @@ struct ByCount final : mapreduce::MapReduceConcurrent<ByCount, std::int64_t, std
   }
 };
 
+// A map-only job: its output is its input lines, one part file per map task.
+struct Lines final : mapreduce::MapReduceConcurrent<Lines, std::string, mapreduce::Nothing> {
+  using MapReduceConcurrent::MapReduceConcurrent;
+  void mapper(std::string_view line, Emitter& emit) { emit(line, {}); }
+};
+
 // Random words of 6 letters on `lines` lines, deterministic, nearly all
 // distinct: output that compresses to about half, so that 100 000 lines
 // make compressed output of several MiB, written in several blocks.
@@ -225,6 +231,35 @@ BOOST_DATA_TEST_CASE(compressed_part_files_hold_the_plain_part_files,
     }
   }
   BOOST_TEST(read_file(file("packed/_SUCCESS")) == "");
+}
+
+BOOST_DATA_TEST_CASE(a_map_only_job_compresses_its_part_files_and_its_file,
+                     data::make({Compression::gzip, Compression::zstd}) * data::make(kProcessCounts), codec,
+                     processes) {
+  const std::string text = many_words(50'000);
+  const std::string input = write("in.txt", text);
+  mapreduce::Options options = options_for(processes);
+  options.output = file("out" + std::string(extension(codec)));
+  Lines(input, options).run();
+  BOOST_TEST(first_difference(text, decompressed(codec, read_file(options.output))) == "");
+
+  options.output.clear();
+  options.output_dir = file("plain");
+  Lines(input, options).run();
+  options.output_dir = file("packed");
+  options.compress = codec;
+  Lines(input, options).run();
+  const std::set<std::string> plain = directory_entries(file("plain"));
+  BOOST_TEST_REQUIRE(plain.size() > 2u);  // several map tasks
+  BOOST_TEST(directory_entries(file("packed")).size() == plain.size());
+  for (const std::string& name : plain) {
+    if (name == "_SUCCESS") continue;
+    BOOST_TEST_CONTEXT(name) {
+      const std::string packed = file("packed/" + name + std::string(extension(codec)));
+      BOOST_TEST(first_difference(read_file(file("plain/" + name)), decompressed(codec, read_file(packed))) ==
+                 "");
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(bad_destinations_are_refused_before_any_work) {

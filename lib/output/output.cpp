@@ -95,10 +95,9 @@ Output::Output(const Options& options) {
     // is killed outright, nothing is left behind. It gets a name only at
     // commit. Where the file system cannot do that, mkstemp: exclusive
     // (O_EXCL), mode 0600, an unpredictable name, removed on every path this
-    // process survives.
-    // This is the check that the directory exists and may be written: the
-    // real thing, not access(2), which root passes and a read-only file
-    // system fails only here.
+    // process survives. Made now, it is the check that the directory exists
+    // and may be written: the real thing, which access(2) is not (root passes
+    // it whatever the mode bits).
     const std::string cannot = "cannot write output " + path_ + " (in directory " + directory_of(path_) + ")";
     file_ = UniqueFd(::open(directory_of(path_).c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
     if (!file_) {
