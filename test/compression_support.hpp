@@ -1,7 +1,8 @@
 #pragma once
 
-// Compressed data made in memory, for tests of compressed inputs: gzip and
-// Zstandard, and bzip2, xz and lz4 for the tests that link their libraries.
+// Compressed data made and read in memory, for tests of compressed inputs
+// and outputs: gzip and Zstandard, and bzip2, xz and lz4 for the tests that
+// link their libraries.
 
 #include <bzlib.h>
 #include <lz4frame.h>
@@ -80,6 +81,56 @@ inline std::string lz4(std::string_view text, int level = 0) {
   const std::size_t size = LZ4F_compressFrame(out.data(), out.size(), text.data(), text.size(), &preferences);
   if (LZ4F_isError(size)) throw std::runtime_error(LZ4F_getErrorName(size));
   out.resize(size);
+  return out;
+}
+
+// The text of gzip data: every member, one after the other, as gzip -dc
+// reads it. Throws on data that is corrupt, truncated, or followed by bytes
+// that are not a member.
+inline std::string gunzip(std::string_view data) {
+  std::string out;
+  while (!data.empty()) {
+    z_stream stream{};
+    if (inflateInit2(&stream, 15 + 16) != Z_OK) throw std::runtime_error("inflateInit2 failed");
+    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    stream.avail_in = static_cast<uInt>(data.size());
+    int status = Z_OK;
+    while (status == Z_OK) {
+      char block[1 << 16];
+      stream.next_out = reinterpret_cast<Bytef*>(block);
+      stream.avail_out = sizeof block;
+      status = inflate(&stream, Z_NO_FLUSH);
+      out.append(block, sizeof block - stream.avail_out);
+    }
+    const std::size_t used = data.size() - stream.avail_in;
+    inflateEnd(&stream);
+    if (status != Z_STREAM_END) throw std::runtime_error("not whole gzip data");
+    data.remove_prefix(used);
+  }
+  return out;
+}
+
+// The text of Zstandard data: every frame, one after the other. Throws on
+// data that is corrupt or truncated.
+inline std::string unzstd(std::string_view data) {
+  ZSTD_DCtx* context = ZSTD_createDCtx();
+  std::string out;
+  ZSTD_inBuffer input{data.data(), data.size(), 0};
+  std::size_t hint = 0;
+  bool full = false;
+  while (input.pos < input.size || full) {
+    char block[1 << 16];
+    ZSTD_outBuffer output{block, sizeof block, 0};
+    hint = ZSTD_decompressStream(context, &output, &input);
+    if (ZSTD_isError(hint)) {
+      ZSTD_freeDCtx(context);
+      throw std::runtime_error(ZSTD_getErrorName(hint));
+    }
+    out.append(block, output.pos);
+    full = output.pos == output.size;
+  }
+  ZSTD_freeDCtx(context);
+  if (hint != 0) throw std::runtime_error("not whole zstd data");
   return out;
 }
 

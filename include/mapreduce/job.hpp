@@ -116,6 +116,7 @@ class JobBase {
       options.output_dir.clear();
       options.output_stream = plan.records;
       options.format = kStepRecords;
+      options.compress = Compression::none;
     }
     TypedJob<Derived, Key, Value, Input> typed(static_cast<Derived&>(*this), options.format, input_context_,
                                                plan.records != nullptr ? &plan.next_types : nullptr);

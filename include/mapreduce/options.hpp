@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,13 @@ namespace mapreduce {
 enum class OutputFormat {
   tsv,    // key<TAB>value lines (TextFormat)
   jsonl,  // {"key": KEY, "value": VALUE} lines (JsonFormat)
+};
+
+// How output bytes are compressed.
+enum class Compression {
+  none,  // plain text
+  gzip,  // a gzip stream (zlib's deflate, level 6, as gzip writes it); a file named .gz
+  zstd,  // a Zstandard frame with a checksum (level 3, as zstd writes it); a file named .zst
 };
 
 // What run() does.
@@ -88,6 +96,14 @@ struct Options {
 
   // The text form of output records.
   OutputFormat format = OutputFormat::tsv;
+
+  // How the output is compressed, streamed as it is written. Unset: an
+  // output file by its name (".gz" gzip, ".zst" zstd, otherwise none), the
+  // other destinations none. Set, it applies to any destination (none keeps a
+  // file named .gz plain); with output_dir, part files get the codec's
+  // extension (part-00000.gz). Compressed bytes are not written to a terminal,
+  // and the streaming modes write plain text: both UsageError.
+  std::optional<Compression> compress = {};
 
   // The job (default), or one side of Hadoop Streaming (see README). The
   // streaming modes refuse what Hadoop does itself (UsageError): output_dir,

@@ -126,6 +126,11 @@ void run_steps(First& first, Rest&... rest) {
       detail::StepTypes{},
       detail::StepTypes{&detail::step_type_id<typename Rest::input_type::key_type>(),
                         &detail::step_type_id<typename Rest::input_type::value_type>()}...};
+  // The last step's destination is refused before the first step runs, not
+  // after all the others did.
+  const Options* last = &first.options();
+  ((last = &rest.options()), ...);
+  detail::check_destination(*last);
   detail::StepRecords previous;
   std::size_t index = 0;
   auto run_step = [&](auto& step) {

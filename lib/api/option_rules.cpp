@@ -272,6 +272,52 @@ void check_records(const RecordFormat& format, RunMode mode, Spelling spelling) 
   }
 }
 
+std::optional<Compression> compression_named(std::string_view name) {
+  if (name == "none") return Compression::none;
+  if (name == "gzip") return Compression::gzip;
+  if (name == "zstd") return Compression::zstd;
+  return std::nullopt;
+}
+
+Compression output_compression(const Options& options) {
+  if (options.compress) return *options.compress;
+  const std::string_view output = options.output;
+  if (output.ends_with(".gz")) return Compression::gzip;
+  if (output.ends_with(".zst")) return Compression::zstd;
+  return Compression::none;
+}
+
+std::string_view compression_extension(Compression codec) {
+  switch (codec) {
+    case Compression::gzip:
+      return ".gz";
+    case Compression::zstd:
+      return ".zst";
+    case Compression::none:
+      break;
+  }
+  return "";
+}
+
+void check_compression(const Options& options, Spelling spelling) {
+  if (options.compress && *options.compress != Compression::none && *options.compress != Compression::gzip &&
+      *options.compress != Compression::zstd) {
+    throw UsageError(std::string(spelled(spelling, "--compress", "compress")) + " is not a known codec");
+  }
+  if (options.mode == RunMode::job || output_compression(options) == Compression::none) return;
+  // Hadoop compresses what a streaming task writes itself
+  // (mapreduce.map.output.compress, mapreduce.output.fileoutputformat.compress).
+  const std::string modes =
+      std::string(spelled(spelling, "--stream-map and --stream-reduce", "the streaming modes")) +
+      " write plain text (Hadoop compresses it itself)";
+  if (options.compress) {
+    throw UsageError(modes + ": " + spelled(spelling, "--compress", "compress") + " is not for them");
+  }
+  throw UsageError(modes + ", but the output file's name " + options.output + " asks for compression: give " +
+                   spelled(spelling, "--compress none", "compress = Compression::none") +
+                   " to write it plain, or another name");
+}
+
 void check_options(const Options& options) {
   if (options.processes != 0) check_processes(options.processes, Spelling::options);
   check_records(options.records, options.mode, Spelling::options);
@@ -291,6 +337,7 @@ void check_options(const Options& options) {
     if (options.mode == RunMode::job && rule.job != nullptr)
       throw UsageError(std::string(rule.member) + " is for the streaming modes only: " + rule.job);
   }
+  check_compression(options, Spelling::options);
 }
 
 }  // namespace mapreduce::detail

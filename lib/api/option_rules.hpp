@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,10 +47,23 @@ void check_records(const RecordFormat& format, RunMode mode, Spelling spelling);
 // naming both and why; any other option passes.
 void check_mode_takes(std::string_view option, RunMode mode, bool sequential);
 
+// The codec the command line names: none, gzip or zstd; nullopt for another
+// name.
+std::optional<Compression> compression_named(std::string_view name);
+// The codec the output is written with: `compress` when set; otherwise, for
+// an output file, the one its name says (".gz" gzip, ".zst" zstd), else none.
+Compression output_compression(const Options& options);
+// ".gz", ".zst" or "": the extension of a part file written with `codec`.
+std::string_view compression_extension(Compression codec);
+// The streaming modes write plain text: no compress other than none there,
+// nor an output file whose name asks for compression.
+void check_compression(const Options& options, Spelling spelling);
+
 // Every rule for a whole Options: the ones above (processes and reducers 0
-// meaning the default), at most one destination, and the modes' rules of
-// check_mode_takes for the members that differ from their defaults (not
-// sequential's: in Options it only overrides the engine's settings).
+// meaning the default), at most one destination, no compression in the
+// streaming modes, and the modes' rules of check_mode_takes for the members
+// that differ from their defaults (not sequential's: in Options it only
+// overrides the engine's settings).
 void check_options(const Options& options);
 
 }  // namespace mapreduce::detail

@@ -120,6 +120,7 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   long reducers = 0;
   std::string format = "tsv";
   std::string records = "lines";
+  std::string compress;
   std::vector<std::string> inputs;
   po::options_description general;
   general.add_options()("help,h", "show this help and exit")("version", "show the version and exit")(
@@ -130,6 +131,9 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
       "write Hadoop-style part-NNNNN files, one per reduce partition, and _SUCCESS into DIR (new or empty)")(
       "format", po::value<std::string>(&format)->value_name("tsv|jsonl"),
       "output lines as key<TAB>value (tsv, the default) or {\"key\": ..., \"value\": ...} (jsonl)")(
+      "compress", po::value<std::string>(&compress)->value_name("gzip|zstd|none"),
+      "compress the output (a file, standard output, or part files named part-NNNNN.gz or .zst); "
+      "default: gzip for -o FILE.gz, zstd for -o FILE.zst, otherwise none")(
       "records", po::value<std::string>(&records)->value_name("FORMAT"),
       "what mapper gets: lines (the default), nul (NUL-terminated records, as find -print0 writes), "
       "paragraphs (lines separated by blank lines), file (each input file whole), fixed:N (N bytes each) or "
@@ -237,6 +241,12 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
     detail::check_task_timeout(options.task_timeout, detail::Spelling::command_line);
     options.records = detail::record_format_named(records);
     detail::check_records(options.records, options.mode, detail::Spelling::command_line);
+    if (values.count("compress")) {
+      options.compress = detail::compression_named(compress);
+      if (!options.compress)
+        throw UsageError("--compress must be gzip, zstd or none, not '" + compress + "'");
+    }
+    detail::check_compression(options, detail::Spelling::command_line);
   } catch (const UsageError& e) {
     return usage_error(e.what());
   }

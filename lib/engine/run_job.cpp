@@ -133,9 +133,11 @@ void run_job_named(ErasedJob& job, const std::vector<std::string>& inputs, const
   }
   const bool streaming = options.mode != RunMode::job;
   const EngineSettings settings = settings_of(options);
+  // The destination first: one that cannot be written is refused before any
+  // input is read (standard input included) or any worker forked.
+  Output out(options);
   const InputSet input(inputs, options.records,
                        options.recursive ? Subdirectories::read : Subdirectories::skip);
-  Output out(options);
   JobClock clock(counters, options.progress && !streaming, step_label);
   call_user_code("setup()", [&] { job.setup(); });
   ReducedRuns reduced;

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <memory>
@@ -24,6 +25,7 @@ char g_temporary[kMaxText];
 std::atomic<bool> g_has_temporary{false};
 std::atomic<bool> g_temporary_is_directory{false};
 std::atomic<std::size_t> g_temporary_parts{0};
+char g_part_extension[8];  // of the part files, ".gz" or ".zst" or ""
 std::atomic<bool> g_progress_line_shown{false};
 // The mapped inputs: a slot is in use while its begin is not null. Slots come
 // in blocks chained by `next`, which only ever grows (a block, once linked,
@@ -85,7 +87,7 @@ void clean_up() {
   }
   // DIR/part-NNNNN and DIR/_SUCCESS, spelled out without snprintf, which a
   // signal handler may not call.
-  char path[kMaxText + 32];
+  char path[kMaxText + 32 + sizeof g_part_extension];
   const std::size_t length = std::strlen(g_temporary);
   std::memcpy(path, g_temporary, length);
   std::memcpy(path + length, "/_SUCCESS", 10);
@@ -98,6 +100,7 @@ void clean_up() {
     while (n < 5) digits[n++] = '0';
     std::size_t at = length + 6;
     while (n > 0) path[at++] = digits[--n];
+    for (const char* c = g_part_extension; *c != '\0'; ++c) path[at++] = *c;
     path[at] = '\0';
     ::unlink(path);
   }
@@ -181,9 +184,12 @@ void register_temporary_file(const char* path) {
   g_has_temporary = true;
 }
 
-void register_temporary_directory(const char* path) {
+void register_temporary_directory(const char* path, std::string_view part_extension) {
   g_has_temporary = false;
   copy_text(g_temporary, path);
+  const std::size_t length = std::min(part_extension.size(), sizeof g_part_extension - 1);
+  std::memcpy(g_part_extension, part_extension.data(), length);
+  g_part_extension[length] = '\0';
   g_temporary_parts = 0;
   g_temporary_is_directory = true;
   g_has_temporary = true;

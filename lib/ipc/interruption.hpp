@@ -16,8 +16,9 @@ namespace mapreduce::detail {
 void register_worker(pid_t pid);
 void unregister_worker(pid_t pid);
 void register_temporary_file(const char* path);
-// A temporary output directory holding part-00000 ... part-(parts - 1).
-void register_temporary_directory(const char* path);
+// A temporary output directory holding part-00000 ... part-(parts - 1),
+// each name followed by `part_extension` (".gz", at most 7 bytes).
+void register_temporary_directory(const char* path, std::string_view part_extension = "");
 void set_temporary_directory_parts(std::size_t parts);
 void unregister_temporary_file();
 // Whether a progress line stands on standard error, to be cleared before a

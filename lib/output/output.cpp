@@ -13,8 +13,10 @@
 #include <random>
 #include <vector>
 
+#include "api/option_rules.hpp"
 #include "base/system_error.hpp"
 #include "ipc/interruption.hpp"
+#include "mapreduce/detail/erased_job.hpp"
 #include "mapreduce/detail/records.hpp"
 #include "mapreduce/error.hpp"
 
@@ -58,35 +60,52 @@ bool directory_is_empty(const std::string& path) {
 
 Output::Output(const Options& options) {
   buffer_.reserve(kBufferSize);
+  // First, as it may throw: once a temporary exists, only the destructor
+  // removes it, and a constructor that throws runs none.
+  const Compression codec = output_compression(options);
+  if (codec != Compression::none) compressor_ = Compressor::make(codec);
   if (options.output_stream != nullptr) {
     stream_ = options.output_stream;
     return;
   }
   if (!options.output.empty()) {
     path_ = options.output;
+    if (path_.ends_with('/')) {
+      throw UsageError("output file " + path_ +
+                       " ends in '/': name a file (for part files in a directory, give an output directory)");
+    }
     struct stat status;
-    if (::stat(path_.c_str(), &status) == 0 && !S_ISREG(status.st_mode) && !S_ISDIR(status.st_mode)) {
+    if (::stat(path_.c_str(), &status) == 0 && S_ISDIR(status.st_mode)) {
+      // Found now, not when the finished output cannot be renamed over it.
+      throw UsageError(
+          "output file " + path_ +
+          " is a directory: name a file (for part files in a directory, give an output directory)");
+    }
+    if (::stat(path_.c_str(), &status) == 0 && !S_ISREG(status.st_mode)) {
       // A device, a FIFO or a socket (/dev/stdout, /dev/full, a named pipe)
       // cannot be replaced atomically, nor should it be: write to it, as a
       // shell redirection would.
       file_ = UniqueFd(::open(path_.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY));
       if (!file_) throw_errno<ResourceError>("cannot open output " + path_, errno);
       fd_ = file_.get();
+      refuse_terminal();
       return;
     }
     // An unnamed file in the output's directory (O_TMPFILE): if this process
     // is killed outright, nothing is left behind. It gets a name only at
     // commit. Where the file system cannot do that, mkstemp: exclusive
     // (O_EXCL), mode 0600, an unpredictable name, removed on every path this
-    // process survives.
+    // process survives. Made now, it is the check that the directory exists
+    // and may be written: the real thing, which access(2) is not (root passes
+    // it whatever the mode bits).
+    const std::string cannot = "cannot write output " + path_ + " (in directory " + directory_of(path_) + ")";
     file_ = UniqueFd(::open(directory_of(path_).c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
     if (!file_) {
-      if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
-        throw_errno<ResourceError>("cannot create a temporary file for output " + path_, errno);
-      }
+      if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+        throw_errno<ResourceError>(cannot, errno);
       std::string pattern = temporary_pattern(path_);
       file_ = UniqueFd(::mkstemp(pattern.data()));
-      if (!file_) throw_errno<ResourceError>("cannot create a temporary file for output " + path_, errno);
+      if (!file_) throw_errno<ResourceError>(cannot, errno);
       temp_path_ = pattern;
       register_temporary_file(temp_path_.c_str());
     } else {
@@ -107,20 +126,48 @@ Output::Output(const Options& options) {
                          " exists and is not empty; remove it or choose another");
       }
     }
-    // mkdtemp: exclusive, mode 0700, unpredictable, beside the final path.
+    // mkdtemp: exclusive, mode 0700, unpredictable, beside the final path;
+    // it fails now if the parent is missing or cannot be written.
     std::string pattern = temporary_pattern(path_);
     if (::mkdtemp(pattern.data()) == nullptr) {
-      throw_errno<ResourceError>("cannot create a temporary directory for output " + path_, errno);
+      throw_errno<ResourceError>(
+          "cannot create output directory " + path_ + " (in directory " + directory_of(path_) + ")", errno);
     }
     temp_path_ = pattern;
     directory_ = true;
-    register_temporary_directory(temp_path_.c_str());
+    part_extension_ = compression_extension(codec);
+    register_temporary_directory(temp_path_.c_str(), part_extension_);
     return;
   }
   // User code may have printed through stdio or iostreams; keep the order.
   std::cout.flush();
   std::fflush(stdout);
   fd_ = STDOUT_FILENO;
+  refuse_terminal();
+}
+
+// As gzip and zstd do: compressed bytes on a terminal help no one and may
+// upset it.
+void Output::refuse_terminal() const {
+  if (compressor_ != nullptr && ::isatty(fd_)) {
+    throw UsageError("compressed output is not written to a terminal (" +
+                     (path_.empty() ? std::string("standard output") : path_) +
+                     "): redirect it to a file or a pipe");
+  }
+}
+
+void check_destination(const Options& options) {
+  if (options.output_stream != nullptr) return;
+  if (!options.output.empty()) {
+    struct stat status;
+    // A device or a FIFO is opened only by the job: a FIFO's reader would
+    // take a first close for the end of the output.
+    if (::stat(options.output.c_str(), &status) == 0 && !S_ISREG(status.st_mode) && !S_ISDIR(status.st_mode))
+      return;
+  } else if (options.output_dir.empty() && !(options.compress && *options.compress != Compression::none)) {
+    return;  // plain standard output: nothing to check, nothing to flush
+  }
+  const Output probe(options);  // removes what it made as it goes
 }
 
 Output::~Output() { remove_temporary(); }
@@ -130,7 +177,8 @@ void Output::remove_temporary() {
   unregister_temporary_file();
   if (directory_) {
     file_.reset();
-    for (std::size_t p = 0; p < parts_; ++p) ::unlink((temp_path_ + "/" + part_file_name(p)).c_str());
+    for (std::size_t p = 0; p < parts_; ++p)
+      ::unlink((temp_path_ + "/" + part_file_name(p, part_extension_)).c_str());
     ::unlink((temp_path_ + "/_SUCCESS").c_str());
     ::rmdir(temp_path_.c_str());
   } else {
@@ -175,17 +223,17 @@ void Output::give_name(int fd) {
   }
 }
 
-std::string part_file_name(std::size_t partition) {
+std::string part_file_name(std::size_t partition, std::string_view extension) {
   char name[32];
   std::snprintf(name, sizeof name, "part-%05zu", partition);
-  return name;
+  return name + std::string(extension);
 }
 
 void Output::open_part(std::size_t p) {
-  const std::string path = temp_path_ + "/" + part_file_name(p);
+  const std::string name = part_file_name(p, part_extension_);
+  const std::string path = temp_path_ + "/" + name;
   file_ = UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
-  if (!file_)
-    throw_errno<ResourceError>("cannot create output file " + path_ + "/" + part_file_name(p), errno);
+  if (!file_) throw_errno<ResourceError>("cannot create output file " + path_ + "/" + name, errno);
   parts_ = p + 1;
   set_temporary_directory_parts(parts_);
   fd_ = file_.get();
@@ -232,9 +280,10 @@ void Output::write_part_files(std::span<const std::string_view> runs) {
   for (std::size_t p = 0; p < runs.size(); ++p) {
     open_part(p);
     write_lines(runs[p]);
-    flush();
+    end_stream();
     if (::close(file_.release()) != 0) {
-      throw_errno<ResourceError>("cannot write output " + path_ + "/" + part_file_name(p), errno);
+      throw_errno<ResourceError>("cannot write output " + path_ + "/" + part_file_name(p, part_extension_),
+                                 errno);
     }
     fd_ = -1;
   }
@@ -259,28 +308,55 @@ void Output::write(std::string_view bytes) {
   buffer_.append(bytes);
 }
 
+// The name of what is being written, for errors: the file, the part file,
+// "to standard output".
+std::string Output::name() const {
+  if (directory_ && parts_ > 0) return path_ + "/" + part_file_name(parts_ - 1, part_extension_);
+  if (!path_.empty()) return path_;
+  return stream_ != nullptr ? "stream" : "to standard output";
+}
+
 void Output::flush() {
   if (buffer_.empty()) return;
-  if (stream_ != nullptr) {
-    stream_->write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
-    if (!*stream_) throw ResourceError("cannot write the output stream");
-    buffer_.clear();
+  if (compressor_ == nullptr) {
+    write_out(buffer_);
     return;
   }
-  const char* p = buffer_.data();
-  std::size_t left = buffer_.size();
+  compressor_->compress(buffer_, compressed_, name());
+  buffer_.clear();
+  // The codec's output comes in pieces smaller than its input: it is
+  // written in blocks as large as the plain output's.
+  if (compressed_.size() >= kBufferSize) write_out(compressed_);
+}
+
+void Output::end_stream() {
+  flush();
+  if (compressor_ == nullptr) return;
+  compressor_->finish(compressed_, name());
+  write_out(compressed_);
+}
+
+void Output::write_out(std::string& bytes) {
+  if (bytes.empty()) return;
+  if (stream_ != nullptr) {
+    stream_->write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!*stream_) throw ResourceError("cannot write the output stream");
+    bytes.clear();
+    return;
+  }
+  const char* p = bytes.data();
+  std::size_t left = bytes.size();
   while (left > 0) {
     const ssize_t written = ::write(fd_, p, left);
     if (written < 0) {
       if (errno == EINTR) continue;
       if (errno == EPIPE && path_.empty()) throw OutputClosed("the reader of standard output went away");
-      throw_errno<ResourceError>(
-          "cannot write output " + (path_.empty() ? std::string("to standard output") : path_), errno);
+      throw_errno<ResourceError>("cannot write output " + name(), errno);
     }
     p += written;
     left -= static_cast<std::size_t>(written);
   }
-  buffer_.clear();
+  bytes.clear();
 }
 
 void Output::commit() {
@@ -289,7 +365,7 @@ void Output::commit() {
     UniqueFd marker(::open(success.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
     if (!marker) throw_errno<ResourceError>("cannot create " + path_ + "/_SUCCESS", errno);
   } else {
-    flush();
+    end_stream();
   }
   if (stream_ != nullptr) {
     stream_->flush();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -9,6 +10,7 @@
 #include "mapreduce/detail/byte_buffer.hpp"
 #include "mapreduce/error.hpp"
 #include "mapreduce/options.hpp"
+#include "output/compressor.hpp"
 
 namespace mapreduce::detail {
 
@@ -16,13 +18,17 @@ namespace mapreduce::detail {
 // directory of part files. A file or directory is written beside its final
 // path and renamed into place by commit(); until then nothing replaces an
 // existing file, and a destroyed, uncommitted Output removes what it wrote.
-// Output is buffered in large blocks.
+// Output is buffered in large blocks, and compressed as it goes when the
+// options ask for it (output_compression): a file as one gzip member or zstd
+// frame, each part file as its own, named part-00000.gz or .zst.
 class Output {
  public:
   // Opens the destination named by the options; a file's temporary (or a
   // directory's) is created now, so an unwritable place fails the job before
-  // any work. Throws ResourceError, or UsageError for an output directory
-  // that exists and is not empty.
+  // any work. Throws ResourceError naming the path and the cause (a missing
+  // or unwritable directory), or UsageError for an output file that is a
+  // directory, an output directory that exists and is not empty, or
+  // compressed output to a terminal.
   explicit Output(const Options& options);
   ~Output();
   Output(const Output&) = delete;
@@ -48,6 +54,10 @@ class Output {
 
  private:
   void flush();
+  void end_stream();  // flushes, and ends the compressed stream
+  void refuse_terminal() const;
+  std::string name() const;
+  void write_out(std::string& bytes);
   void write_part_files(std::span<const std::string_view> runs);
   void write_lines(std::string_view records);
   void open_part(std::size_t p);
@@ -63,7 +73,10 @@ class Output {
   bool unnamed_ = false;   // an O_TMPFILE file, until commit
   bool directory_ = false;
   std::size_t parts_ = 0;  // part files created in the temporary directory
+  std::string_view part_extension_;
+  std::unique_ptr<Compressor> compressor_;  // null for plain output
   std::string buffer_;
+  std::string compressed_;  // compressor_'s output, written out in large blocks
 };
 
 // The reader of the output pipe went away (`| head`): the job ends quietly.
@@ -72,7 +85,8 @@ class OutputClosed : public ResourceError {
   using ResourceError::ResourceError;
 };
 
-// "part-00042": Hadoop's name for the output of reduce partition 42.
-std::string part_file_name(std::size_t partition);
+// "part-00042": Hadoop's name for the output of reduce partition 42, and
+// "part-00042.gz" with the extension of a compressed one.
+std::string part_file_name(std::size_t partition, std::string_view extension = "");
 
 }  // namespace mapreduce::detail

@@ -146,4 +146,9 @@ struct StepPlan {
 MAPREDUCE_EXPORT void run_job(ErasedJob& job, const std::vector<std::string>& inputs, const Options& options,
                               EngineKind kind, Counters& counters, const char* step_label = nullptr);
 
+// Refuses, as run_job would before any work, a destination in `options` that
+// cannot be written, and leaves nothing behind: run_steps checks the last
+// step's before the first step runs. Throws UsageError or ResourceError.
+MAPREDUCE_EXPORT void check_destination(const Options& options);
+
 }  // namespace mapreduce::detail
