@@ -418,8 +418,8 @@ struct Decompressed {
 
 Decompressed decompressed(std::string_view compressed, const RecordFormat& format) {
   Decompressed out;
-  mapreduce::detail::decompress_records(mapreduce::detail::Compression::gzip, compressed, "in.gz", format,
-                                        [&](std::string_view block) {
+  mapreduce::detail::decompress_records(mapreduce::detail::InputCompression::gzip, compressed, "in.gz",
+                                        format, [&](std::string_view block) {
                                           ++out.blocks;
                                           for (Record& r : split(block, format, out.text.size()))
                                             out.records.push_back(std::move(r));
@@ -455,7 +455,7 @@ BOOST_DATA_TEST_CASE(decompressed_blocks_hold_whole_records, data::make(kFormats
 BOOST_AUTO_TEST_CASE(an_empty_compressed_file_is_one_file_record) {
   const std::string compressed = mapreduce::test::zstd("");
   std::vector<std::string> blocks;
-  mapreduce::detail::decompress_records(mapreduce::detail::Compression::zstd, compressed, "e.zst",
+  mapreduce::detail::decompress_records(mapreduce::detail::InputCompression::zstd, compressed, "e.zst",
                                         RecordFormat::file(),
                                         [&](std::string_view block) { blocks.emplace_back(block); });
   BOOST_TEST(blocks == std::vector<std::string>{""}, boost::test_tools::per_element());
@@ -464,8 +464,8 @@ BOOST_AUTO_TEST_CASE(an_empty_compressed_file_is_one_file_record) {
 BOOST_AUTO_TEST_CASE(a_compressed_file_of_a_partial_fixed_record_is_an_error) {
   const std::string compressed = mapreduce::test::gzip(std::string(10, 'x'));
   const auto message = mapreduce::test::message_of<mapreduce::InputError>([&] {
-    mapreduce::detail::decompress_records(mapreduce::detail::Compression::gzip, compressed, "/data/ten.gz",
-                                          RecordFormat::fixed(4), [](std::string_view) {});
+    mapreduce::detail::decompress_records(mapreduce::detail::InputCompression::gzip, compressed,
+                                          "/data/ten.gz", RecordFormat::fixed(4), [](std::string_view) {});
   });
   BOOST_TEST_REQUIRE(message.has_value());
   BOOST_TEST(message->find("/data/ten.gz") != std::string::npos, *message);

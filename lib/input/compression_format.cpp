@@ -52,45 +52,45 @@ constexpr Unsupported kUnsupported[] = {
 
 }  // namespace
 
-Compression compression_of_content(std::string_view content, const std::string& path) {
-  if (content.starts_with("\x1f\x8b")) return Compression::gzip;
+InputCompression compression_of_content(std::string_view content, const std::string& path) {
+  if (content.starts_with("\x1f\x8b")) return InputCompression::gzip;
   if (content.starts_with("BZh") && content.size() >= 4 && content[3] >= '1' && content[3] <= '9') {
-    return Compression::bzip2;
+    return InputCompression::bzip2;
   }
-  if (content.starts_with(std::string_view("\xfd\x37zXZ\x00", 6))) return Compression::xz;
+  if (content.starts_with(std::string_view("\xfd\x37zXZ\x00", 6))) return InputCompression::xz;
   if (is_skippable_frame(content)) {
-    return after_skippable_frames(content).starts_with("\x04\x22\x4d\x18") ? Compression::lz4
-                                                                           : Compression::zstd;
+    return after_skippable_frames(content).starts_with("\x04\x22\x4d\x18") ? InputCompression::lz4
+                                                                           : InputCompression::zstd;
   }
-  if (content.starts_with("\x28\xb5\x2f\xfd")) return Compression::zstd;
-  if (content.starts_with("\x04\x22\x4d\x18")) return Compression::lz4;
+  if (content.starts_with("\x28\xb5\x2f\xfd")) return InputCompression::zstd;
+  if (content.starts_with("\x04\x22\x4d\x18")) return InputCompression::lz4;
   for (const Unsupported& format : kUnsupported) {
     if (content.starts_with(format.magic)) {
       throw InputError("input " + path + " is " + format.what +
                        ", which is not supported: decompress it first");
     }
   }
-  return Compression::none;
+  return InputCompression::none;
 }
 
-Compression compression_named(std::string_view path) {
+InputCompression compression_by_name(std::string_view path) {
   std::string extension;
   if (const auto dot = path.rfind('.'); dot != std::string_view::npos) {
     for (const char c : path.substr(dot))
       extension += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
-  if (extension == ".gz") return Compression::gzip;
-  if (extension == ".zst") return Compression::zstd;
-  if (extension == ".bz2") return Compression::bzip2;
-  if (extension == ".xz") return Compression::xz;
-  if (extension == ".lz4") return Compression::lz4;
-  return Compression::none;
+  if (extension == ".gz") return InputCompression::gzip;
+  if (extension == ".zst") return InputCompression::zstd;
+  if (extension == ".bz2") return InputCompression::bzip2;
+  if (extension == ".xz") return InputCompression::xz;
+  if (extension == ".lz4") return InputCompression::lz4;
+  return InputCompression::none;
 }
 
-Compression compression_of(std::string_view content, const std::string& path, bool named) {
-  const Compression by_content = compression_of_content(content, path);
-  if (by_content != Compression::none || !named) return by_content;
-  return compression_named(path);
+InputCompression compression_of(std::string_view content, const std::string& path, bool named) {
+  const InputCompression by_content = compression_of_content(content, path);
+  if (by_content != InputCompression::none || !named) return by_content;
+  return compression_by_name(path);
 }
 
 }  // namespace mapreduce::detail

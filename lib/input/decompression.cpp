@@ -283,27 +283,27 @@ void unlz4(std::string_view in, const std::string& path, RecordBlocks& out) {
 
 }  // namespace
 
-void decompress_records(Compression compression, std::string_view compressed, const std::string& path,
+void decompress_records(InputCompression compression, std::string_view compressed, const std::string& path,
                         const RecordFormat& format,
                         const std::function<void(std::string_view block)>& records) {
   RecordBlocks out(format, path, records);
   switch (compression) {
-    case Compression::gzip:
+    case InputCompression::gzip:
       gunzip(compressed, path, out);
       break;
-    case Compression::zstd:
+    case InputCompression::zstd:
       unzstd(compressed, path, out);
       break;
-    case Compression::bzip2:
+    case InputCompression::bzip2:
       bunzip2(compressed, path, out);
       break;
-    case Compression::xz:
+    case InputCompression::xz:
       unxz(compressed, path, out);
       break;
-    case Compression::lz4:
+    case InputCompression::lz4:
       unlz4(compressed, path, out);
       break;
-    case Compression::none:
+    case InputCompression::none:
       records(compressed);
       break;
   }

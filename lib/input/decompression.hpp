@@ -18,7 +18,7 @@ namespace mapreduce::detail {
 // other; with `compression` none, `compressed` is handed on as it is, in one
 // block. Throws InputError naming the path and the format if the data is
 // corrupt or truncated, or, for fixed records, not a whole number of records.
-void decompress_records(Compression compression, std::string_view compressed, const std::string& path,
+void decompress_records(InputCompression compression, std::string_view compressed, const std::string& path,
                         const RecordFormat& format,
                         const std::function<void(std::string_view block)>& records);
 

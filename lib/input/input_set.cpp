@@ -28,9 +28,9 @@ void InputSet::add(const InputPath& file) {
 void InputSet::add_file(std::unique_ptr<InputFile> input) {
   const std::string_view data = input->data();
   // Standard input has no name: its content alone says how to read it.
-  const Compression compression = compression_of(data, input->path(), input->path() != "standard input");
+  const InputCompression compression = compression_of(data, input->path(), input->path() != "standard input");
   stored_bytes_ += data.size();
-  if (compression == Compression::none && records_.kind == RecordKind::fixed &&
+  if (compression == InputCompression::none && records_.kind == RecordKind::fixed &&
       data.size() % records_.size != 0) {
     throw InputError("input " + input->path() + " is " + std::to_string(data.size()) +
                      " bytes, not a whole number of " + std::to_string(records_.size) + "-byte records");
@@ -43,7 +43,7 @@ void InputSet::cut_into_tasks() {
   const std::size_t task_size = map_task_size(stored_bytes_);
   for (std::uint32_t index = 0; index < files_.size(); ++index) {
     const std::string_view data = files_[index].input->data();
-    if (files_[index].compression != Compression::none || records_.kind == RecordKind::file) {
+    if (files_[index].compression != InputCompression::none || records_.kind == RecordKind::file) {
       // A file record is read whole, an empty one too.
       tasks_.push_back(MapTask{index, data});
     } else if (!data.empty()) {
@@ -58,7 +58,7 @@ void InputSet::cut_into_tasks() {
 void InputSet::read(std::size_t t, const std::function<void(std::string_view text)>& blocks) const {
   const MapTask& task = tasks_[t];
   const File& file = files_[task.file];
-  if (file.compression == Compression::none) {
+  if (file.compression == InputCompression::none) {
     blocks(task.bytes);
   } else {
     decompress_records(file.compression, task.bytes, file.input->path(), records_, blocks);
@@ -69,7 +69,7 @@ void InputSet::read(std::size_t t, const std::function<void(std::string_view tex
 std::string InputSet::describe(std::size_t t) const {
   const MapTask& task = tasks_[t];
   const File& file = files_[task.file];
-  if (file.compression != Compression::none) return file.input->path() + " (compressed, read whole)";
+  if (file.compression != InputCompression::none) return file.input->path() + " (compressed, read whole)";
   const auto begin = static_cast<std::size_t>(task.bytes.data() - file.input->data().data());
   return "bytes " + std::to_string(begin) + "-" + std::to_string(begin + task.bytes.size()) + " of " +
          file.input->path();

@@ -54,7 +54,7 @@ class InputSet {
   // decompresses it (its text exists only block by block).
   std::string_view file_text(std::size_t t) const {
     const File& file = files_[tasks_[t].file];
-    return file.compression == Compression::none ? file.input->data() : std::string_view();
+    return file.compression == InputCompression::none ? file.input->data() : std::string_view();
   }
 
   // The path of the input that task t reads ("standard input" for "-").
@@ -69,7 +69,7 @@ class InputSet {
  private:
   struct File {
     std::unique_ptr<InputFile> input;
-    Compression compression;
+    InputCompression compression;
   };
   void add(const InputPath& file);
   void add_file(std::unique_ptr<InputFile> input);
