@@ -276,7 +276,7 @@ case $case_name in
   help)
     run help "$word_count" --help
     expect_status 0 "word_count --help"
-    grep -q -- "--compress gzip|zstd|none" "$out" || fail "--help does not describe --compress"
+    grep -q -- "--compress=gzip|zstd|none" "$out" || fail "--help does not describe --compress"
     ;;
   *) unknown_case ;;
 esac
