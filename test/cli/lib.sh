@@ -207,6 +207,18 @@ expect_stderr_empty() {
   fi
 }
 
+# usage_error LINE ARGS...: word_count ARGS exits 2 and says LINE first.
+usage_error() {
+  local line=$1
+  shift
+  run usage "$word_count" "$@"
+  expect_status 2 "word_count $*"
+  if [[ $(head -n 1 "$err") != "$line" ]]; then
+    fail "word_count $*: the first line of standard error is not: $line"
+    show_stderr
+  fi
+}
+
 # expect_same EXPECTED ACTUAL WHAT: the files are byte for byte the same.
 expect_same() {
   if ! cmp -s "$1" "$2"; then

@@ -41,18 +41,6 @@ counts_records() {
   done
 }
 
-# usage_error LINE ARGS...: word_count ARGS exits 2 and says LINE first.
-usage_error() {
-  local line=$1
-  shift
-  run usage "$word_count" "$@"
-  expect_status 2 "word_count $*"
-  if [[ $(head -n 1 "$err") != "$line" ]]; then
-    fail "word_count $*: the first line of standard error is not: $line"
-    show_stderr
-  fi
-}
-
 case $case_name in
   nul)
     printf 'a b\0c\0' >"$work/print0"

@@ -41,18 +41,6 @@
 source "$(dirname "$0")/lib.sh"
 cli_init "$@"
 
-# usage_error LINE ARGS...: word_count ARGS exits 2 and says LINE first.
-usage_error() {
-  local line=$1
-  shift
-  run usage "$word_count" "$@"
-  expect_status 2 "word_count $*"
-  if [[ $(head -n 1 "$err") != "$line" ]]; then
-    fail "word_count $*: the first line of standard error is not: $line"
-    show_stderr
-  fi
-}
-
 # expect_plain_lines WHAT: $err is lines, each ended by '\n', without '\r'
 # or ESC.
 expect_plain_lines() {
