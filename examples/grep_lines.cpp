@@ -41,9 +41,13 @@ int main(int argc, char** argv) {
   runner.set_operands("PATTERN INPUT...");
   return runner.run(argc, argv,
                     [](const std::vector<std::string>& arguments, const mapreduce::Options& options) {
-                      if (arguments.size() < 2)
+                      // As a Hadoop Streaming mapper, the input is standard input by default.
+                      const bool streaming = options.mode != mapreduce::RunMode::job;
+                      if (arguments.empty() || (arguments.size() < 2 && !streaming))
                         throw mapreduce::UsageError("give a PATTERN and at least one INPUT");
-                      GrepLines job(arguments[0], {arguments.begin() + 1, arguments.end()}, options);
+                      std::vector<std::string> inputs(arguments.begin() + 1, arguments.end());
+                      if (inputs.empty()) inputs.push_back("-");
+                      GrepLines job(arguments[0], inputs, options);
                       job.run();
                     });
 }

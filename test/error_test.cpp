@@ -354,7 +354,7 @@ BOOST_AUTO_TEST_CASE(options_a_mode_would_ignore_are_usage_errors) {
   BOOST_TEST(
       outcome({.streaming_counters = false}).starts_with("streaming_counters is for the streaming modes"));
   BOOST_TEST(outcome({.format = mapreduce::OutputFormat::jsonl, .mode = RunMode::stream_map})
-                 .starts_with("format jsonl (--format) is not for mode stream_map (--stream-map)"));
+                 .starts_with("mode stream_map (--stream-map) does not take format jsonl (--format jsonl)"));
   BOOST_TEST(outcome({.format = mapreduce::OutputFormat::jsonl, .mode = RunMode::stream_reduce}) == "ran");
   // A map-only job's --stream-map writes its output lines, in the format.
   std::ostringstream lines;

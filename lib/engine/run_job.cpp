@@ -124,8 +124,9 @@ void run_job_named(ErasedJob& job, const std::vector<std::string>& inputs, const
   }
   if (!job.map_only() && options.mode == RunMode::stream_map && options.format != OutputFormat::tsv) {
     throw UsageError(
-        "format jsonl (--format) is not for mode stream_map (--stream-map), which writes key<TAB>value lines "
-        "for Hadoop to sort: the format applies to the reducer's output (--stream-reduce), or to a map-only "
+        "mode stream_map (--stream-map) does not take format jsonl (--format jsonl): it writes key<TAB>value "
+        "lines for Hadoop to sort; the format applies to the reducer's output (--stream-reduce), or to a "
+        "map-only "
         "job's");
   }
   if (job.map_only() && options.mode == RunMode::stream_reduce) {

@@ -71,15 +71,16 @@ Output::Output(const Options& options) {
   if (!options.output.empty()) {
     path_ = options.output;
     if (path_.ends_with('/')) {
-      throw UsageError("output file " + path_ +
-                       " ends in '/': name a file (for part files in a directory, give an output directory)");
+      throw UsageError(
+          "output file " + path_ +
+          " ends in '/': name a file (for part files in a directory, use --output-dir, Options::output_dir)");
     }
     struct stat status;
     if (::stat(path_.c_str(), &status) == 0 && S_ISDIR(status.st_mode)) {
       // Found now, not when the finished output cannot be renamed over it.
-      throw UsageError(
-          "output file " + path_ +
-          " is a directory: name a file (for part files in a directory, give an output directory)");
+      throw UsageError("output file " + path_ +
+                       " is a directory: name a file (for part files in a directory, use --output-dir, "
+                       "Options::output_dir)");
     }
     if (::stat(path_.c_str(), &status) == 0 && !S_ISREG(status.st_mode)) {
       // A device, a FIFO or a socket (/dev/stdout, /dev/full, a named pipe)

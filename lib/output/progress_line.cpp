@@ -41,8 +41,9 @@ std::string describe(std::string_view phase, std::uint64_t done, std::uint64_t t
     line.append(fixed(double(total) / kMegabyte, 1)).append(" MB");
     if (done > 0 && seconds > 0) {
       line.append(", ").append(fixed(double(done) / kMegabyte / seconds, 1)).append(" MB/s");
-      if (done < total)
-        line.append(", about ").append(fixed(seconds * (1 - fraction) / fraction, 0)).append(" s left");
+      // Under half a second left would read "about 0 s left": say nothing.
+      if (const double left = seconds * (1 - fraction) / fraction; done < total && left >= 0.5)
+        line.append(", about ").append(fixed(left, 0)).append(" s left");
     }
   } else if (phase == "reduce" && total > 0) {
     line.append(" ")

@@ -252,7 +252,7 @@ case $case_name in
       sequential | --no-streaming-counters | --no-streaming-counters is for --stream-map and --stream-reduce only: a job sends no counters to Hadoop (--stats prints them)
       map        | -o @o                   | ok file
       map        | --output-dir @d         | --stream-map does not take --output-dir: Hadoop writes a job's part files; a streaming task writes to standard output or -o FILE
-      map        | --format jsonl          | format jsonl (--format) is not for mode stream_map (--stream-map), which writes key<TAB>value lines for Hadoop to sort: the format applies to the reducer's output (--stream-reduce), or to a map-only job's
+      map        | --format jsonl          | mode stream_map (--stream-map) does not take format jsonl (--format jsonl): it writes key<TAB>value lines for Hadoop to sort; the format applies to the reducer's output (--stream-reduce), or to a map-only job's
       map        | --format tsv            | ok plain
       map        | --records lines         | ok plain
       map        | --records nul           | --stream-map and --stream-reduce read lines: --records must be lines there, not nul
