@@ -7,7 +7,6 @@
 //
 //   top_words [-n N] [-p N | --sequential] [-o OUT] INPUT...
 
-#include <charconv>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -50,18 +49,12 @@ int main(int argc, char** argv) {
   mapreduce::Runner runner(
       argc > 0 ? argv[0] : "top_words",
       "Prints the N most frequent words of the INPUTs, by count descending, ties by word.");
-  std::string n_text = "10";
-  runner.add_option("count,n", "N", "how many words to print (default: 10)", n_text);
-  return runner.run(
-      argc, argv, [&](const std::vector<std::string>& inputs, const mapreduce::Options& options) {
-        std::int64_t n = -1;
-        const auto [end, error] = std::from_chars(n_text.data(), n_text.data() + n_text.size(), n);
-        if (error != std::errc() || end != n_text.data() + n_text.size() || n < 0) {
-          throw mapreduce::UsageError("--count (-n) must be a number of words (0 or more), not '" + n_text +
-                                      "'");
-        }
-        WordCount count(inputs, options);
-        FirstWords first(n, inputs, options);
-        mapreduce::run_steps(count, first);
-      });
+  std::int64_t n = 10;
+  runner.add_option("count,n", "N", "how many words to print", n, {.min = 0});
+  return runner.run(argc, argv,
+                    [&](const std::vector<std::string>& inputs, const mapreduce::Options& options) {
+                      WordCount count(inputs, options);
+                      FirstWords first(n, inputs, options);
+                      mapreduce::run_steps(count, first);
+                    });
 }
