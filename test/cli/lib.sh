@@ -207,6 +207,22 @@ expect_stderr_empty() {
   fi
 }
 
+# make_full_device: sets $full to a device whose writes fail with ENOSPC,
+# for a job that may create files beside its output: a private node in
+# $work, so that a job renaming its temporary over it replaces nothing
+# shared; /dev/full only where /dev is not writable (nothing can be renamed
+# over it). Skips the case (exit 77) when neither is safe.
+make_full_device() {
+  full=$work/full
+  if ! mknod "$full" c 1 7 2>/dev/null; then
+    if [[ -w /dev ]]; then
+      echo "cannot make a private full device, and /dev is writable: skipped"
+      exit 77
+    fi
+    full=/dev/full
+  fi
+}
+
 # usage_error LINE ARGS...: word_count ARGS exits 2 and says LINE first.
 usage_error() {
   local line=$1

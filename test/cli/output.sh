@@ -64,16 +64,7 @@ case $case_name in
     done
     ;;
   o-dev-full)
-    # Where the job may create files beside it, only a private node is safe:
-    # a job that renamed its temporary over /dev/full would replace it.
-    full=$work/full
-    if ! mknod "$full" c 1 7 2>/dev/null; then
-      if [[ -w /dev ]]; then
-        echo "cannot make a private full device, and /dev is writable: skipped"
-        exit 77
-      fi
-      full=/dev/full
-    fi
+    make_full_device
     for engine in --processes=2 --sequential; do
       run full "$word_count" "$engine" -o "$full" "$input"
       expect_status 1 "word_count $engine -o $full"

@@ -230,14 +230,7 @@ case $case_name in
       expect_first_error_line 1 "$work/dir/part-00000.zst: File too large" "--output-dir --compress zstd over the limit"
       [[ ! -e $work/dir ]] || fail "--output-dir over the limit: the directory exists"
     done
-    full=$work/full
-    if ! mknod "$full" c 1 7 2>/dev/null; then
-      if [[ -w /dev ]]; then
-        echo "cannot make a private full device, and /dev is writable: skipped"
-        exit 77
-      fi
-      full=/dev/full
-    fi
+    make_full_device
     for engine in "${engines[@]}"; do
       run full "$word_count" "$engine" --compress gzip -o "$full" "$input"
       expect_first_error_line 1 "$full: No space left on device" "word_count $engine --compress gzip -o $full"
