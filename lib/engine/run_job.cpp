@@ -126,8 +126,7 @@ void run_job_named(ErasedJob& job, const std::vector<std::string>& inputs, const
     throw UsageError(
         "mode stream_map (--stream-map) does not take format jsonl (--format jsonl): it writes key<TAB>value "
         "lines for Hadoop to sort; the format applies to the reducer's output (--stream-reduce), or to a "
-        "map-only "
-        "job's");
+        "map-only job's");
   }
   if (job.map_only() && options.mode == RunMode::stream_reduce) {
     throw UsageError("a map-only job has no reducer to run as a Hadoop Streaming reducer");
