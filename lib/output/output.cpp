@@ -76,13 +76,14 @@ Output::Output(const Options& options) {
           " ends in '/': name a file (for part files in a directory, use --output-dir, Options::output_dir)");
     }
     struct stat status;
-    if (::stat(path_.c_str(), &status) == 0 && S_ISDIR(status.st_mode)) {
+    const bool exists = ::stat(path_.c_str(), &status) == 0;
+    if (exists && S_ISDIR(status.st_mode)) {
       // Found now, not when the finished output cannot be renamed over it.
       throw UsageError("output file " + path_ +
                        " is a directory: name a file (for part files in a directory, use --output-dir, "
                        "Options::output_dir)");
     }
-    if (::stat(path_.c_str(), &status) == 0 && !S_ISREG(status.st_mode)) {
+    if (exists && !S_ISREG(status.st_mode)) {
       // A device, a FIFO or a socket (/dev/stdout, /dev/full, a named pipe)
       // cannot be replaced atomically, nor should it be: write to it, as a
       // shell redirection would.
@@ -283,8 +284,7 @@ void Output::write_part_files(std::span<const std::string_view> runs) {
     write_lines(runs[p]);
     end_stream();
     if (::close(file_.release()) != 0) {
-      throw_errno<ResourceError>("cannot write output " + path_ + "/" + part_file_name(p, part_extension_),
-                                 errno);
+      throw_errno<ResourceError>("cannot write output " + name(), errno);
     }
     fd_ = -1;
   }
