@@ -170,6 +170,20 @@ struct Options {
   // once.
   bool retry_exceptions = false;
 
+  // Run as one rank of an MPI job, started by Open MPI's mpirun (README,
+  // "Running on a cluster"): the ranks share the map tasks, exchange the map
+  // output so that each reduces its partitions (4 per rank unless reducers
+  // says), and rank 0 writes the output, the same as the sequential
+  // engine's. Each rank is one worker process: start one per core. Takes
+  // neither processes, sequential, max_attempts nor task_timeout (a dead
+  // rank ends the job), nor standard input, nor the streaming modes, nor a
+  // pipeline (UsageError). A build without MPI refuses it (UsageError).
+  bool mpi = false;
+
+  // With mpi: the bytes a rank sends per round of the shuffle, which bounds
+  // the memory the exchange needs besides the map output; 0 means 64 MiB.
+  std::size_t mpi_round_bytes = 0;
+
   static constexpr unsigned kMaxProcesses = 256;
   static constexpr unsigned kMaxAttempts = 100;
   static constexpr unsigned kMaxReducers = 4096;

@@ -126,6 +126,7 @@ struct ModeRule {
   const char* streaming;          // why --stream-map and --stream-reduce refuse it
   const char* sequential;         // why --sequential refuses it (command line only)
   const char* job;                // why a job refuses it
+  const char* mpi = nullptr;      // why --mpi refuses it
 };
 
 const ModeRule kModeRules[] = {
@@ -133,22 +134,29 @@ const ModeRule kModeRules[] = {
      "Hadoop writes a job's part files; a streaming task writes to standard output or -o FILE", nullptr,
      nullptr},
     {"processes", "processes", [](const Options& o) { return o.processes != 0; },
-     "a streaming task is one process; Hadoop runs as many tasks as it has slots", nullptr, nullptr},
+     "a streaming task is one process; Hadoop runs as many tasks as it has slots", nullptr, nullptr,
+     "each rank is one worker process: start one rank per core (mpirun -np N)"},
     {"reducers", "reducers", [](const Options& o) { return o.reducers != 0; },
      "Hadoop sets the number of reduce tasks (-numReduceTasks)", nullptr, nullptr},
     {"max-attempts", "max_attempts",
      [](const Options& o) { return o.max_attempts != Options{}.max_attempts; },
      "Hadoop retries a failed task itself (mapreduce.map.maxattempts, mapreduce.reduce.maxattempts)",
-     "it runs no worker processes, whose deaths are what is retried", nullptr},
+     "it runs no worker processes, whose deaths are what is retried", nullptr,
+     "a rank that dies ends the whole job, which mpirun stops; nothing is retried"},
     {"task-timeout", "task_timeout", [](const Options& o) { return o.task_timeout != 0; },
      "Hadoop kills a task that stops making progress itself (mapreduce.task.timeout)",
-     "it runs no worker processes to time out", nullptr},
+     "it runs no worker processes to time out", nullptr,
+     "it runs no worker processes to time out; a rank that dies ends the whole job"},
     {"", "retry_exceptions", [](const Options& o) { return o.retry_exceptions; },
-     "Hadoop retries a failed task itself", nullptr, nullptr},
+     "Hadoop retries a failed task itself", nullptr, nullptr, "nothing is retried on MPI"},
     {"progress", "progress", [](const Options& o) { return o.progress; },
      "Hadoop shows a task's progress itself", nullptr, nullptr},
     {"no-streaming-counters", "streaming_counters", [](const Options& o) { return !o.streaming_counters; },
      nullptr, nullptr, "a job sends no counters to Hadoop (--stats prints them)"},
+    {"mpi", "mpi", [](const Options& o) { return o.mpi; },
+     "Hadoop starts a streaming task as one process of its own", nullptr, nullptr},
+    {"mpi-round-size", "mpi_round_bytes", [](const Options& o) { return o.mpi_round_bytes != 0; },
+     "a streaming task sends nothing to other processes", nullptr, nullptr},
 };
 
 const char* mode_option(RunMode mode) {
@@ -158,7 +166,7 @@ const char* mode_member(RunMode mode) { return mode == RunMode::stream_map ? "st
 
 }  // namespace
 
-void check_mode_takes(std::string_view option, RunMode mode, bool sequential) {
+void check_mode_takes(std::string_view option, RunMode mode, bool sequential, bool mpi) {
   for (const ModeRule& rule : kModeRules) {
     if (rule.command_line.empty() || rule.command_line != option) continue;
     const std::string name = "--" + std::string(option);
@@ -168,6 +176,8 @@ void check_mode_takes(std::string_view option, RunMode mode, bool sequential) {
       throw UsageError("--sequential does not take " + name + ": " + rule.sequential);
     if (mode == RunMode::job && rule.job != nullptr)
       throw UsageError(name + " is for --stream-map and --stream-reduce only: " + rule.job);
+    if (mode == RunMode::job && mpi && rule.mpi != nullptr)
+      throw UsageError("--mpi does not take " + name + ": " + rule.mpi);
   }
 }
 
@@ -336,7 +346,13 @@ void check_options(const Options& options) {
     }
     if (options.mode == RunMode::job && rule.job != nullptr)
       throw UsageError(std::string(rule.member) + " is for the streaming modes only: " + rule.job);
+    if (options.mode == RunMode::job && options.mpi && rule.mpi != nullptr)
+      throw UsageError(std::string("mpi does not take ") + rule.member + ": " + rule.mpi);
   }
+  if (options.mpi && options.sequential)
+    throw UsageError("mpi and sequential exclude each other: each rank runs its share in one process");
+  if (options.mpi_round_bytes != 0 && !options.mpi)
+    throw UsageError("mpi_round_bytes is for mpi only: it sizes the rounds of the exchange between ranks");
   check_compression(options, Spelling::options);
 }
 

@@ -39,13 +39,15 @@ void check_records(const RecordFormat& format, RunMode mode, Spelling spelling);
 
 // The command line's rule for an option given with a mode that would ignore
 // it: `option` is its long name ("reducers", "task-timeout"), `mode` the mode
-// given, `sequential` whether --sequential was. The streaming modes take no
-// --output-dir, --processes, --reducers, --max-attempts, --task-timeout or
-// --progress (Hadoop does each itself; --sequential they honour: a task is
-// one process); --sequential takes no --max-attempts or --task-timeout (it
-// has no workers); a job takes no --no-streaming-counters. Throws UsageError
+// given, `sequential` and `mpi` whether --sequential and --mpi were. The
+// streaming modes take no --output-dir, --processes, --reducers,
+// --max-attempts, --task-timeout, --progress or --mpi (Hadoop does each
+// itself; --sequential they honour: a task is one process); --sequential
+// takes no --max-attempts or --task-timeout (it has no workers), nor does
+// --mpi, nor --processes (a rank is one worker); a job takes no
+// --no-streaming-counters. Throws UsageError
 // naming both and why; any other option passes.
-void check_mode_takes(std::string_view option, RunMode mode, bool sequential);
+void check_mode_takes(std::string_view option, RunMode mode, bool sequential, bool mpi);
 
 // The codec the command line names: none, gzip or zstd; nullopt for another
 // name.

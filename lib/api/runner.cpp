@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <sstream>
 #include <utility>
@@ -11,6 +12,7 @@
 
 #include "api/help_text.hpp"
 #include "api/option_rules.hpp"
+#include "cluster/cluster_job.hpp"
 #include "ipc/interruption.hpp"
 #include "mapreduce/detail/line_format.hpp"
 #include "mapreduce/error.hpp"
@@ -121,6 +123,7 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   std::string format = "tsv";
   std::string records = "lines";
   std::string compress;
+  std::string mpi_round_size;
   std::vector<std::string> inputs;
   po::options_description general;
   general.add_options()("help,h", "show this help and exit")("version", "show the version and exit")(
@@ -156,7 +159,12 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
       "stream-reduce",
       "act as a Hadoop Streaming reducer: key-sorted key<TAB>value lines in, output lines out")(
       "no-streaming-counters",
-      "with --stream-map or --stream-reduce: send no reporter:counter: lines to Hadoop");
+      "with --stream-map or --stream-reduce: send no reporter:counter: lines to Hadoop")(
+      "mpi",
+      "run as one rank of an MPI job: mpirun -np N PROGRAM --mpi [OPTION]... INPUT... (each rank one worker "
+      "process; inputs on a file system every rank sees; rank 0 writes the output)")(
+      "mpi-round-size", po::value<std::string>(&mpi_round_size)->value_name("SIZE"),
+      "with --mpi: the bytes a rank sends per round of the shuffle (such as 4M; default: 64M)");
   po::options_description hidden;
   hidden.add_options()("input", po::value<std::vector<std::string>>(&inputs));
   po::positional_options_description positional;
@@ -165,7 +173,13 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   po::options_description all;
   all.add(general).add(impl_->job_options).add(hidden);
 
+  // Under mpirun every rank finds the same command-line errors: rank 0 alone
+  // says so.
+  const bool quiet = detail::launched_as_other_rank() && std::any_of(argv, argv + argc, [](const char* arg) {
+                       return std::string_view(arg) == "--mpi";
+                     });
   auto usage_error = [&](const std::string& message) {
+    if (quiet) return kExitUsageError;
     std::cerr << program << ": error: " << message << "\nTry '" << program
               << " --help' for more information.\n";
     return kExitUsageError;
@@ -217,7 +231,8 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
     }
   }
   for (const auto& [a, b] : {std::pair{"stream-map", "stream-reduce"}, std::pair{"sequential", "processes"},
-                             std::pair{"progress", "no-progress"}, std::pair{"output", "output-dir"}}) {
+                             std::pair{"progress", "no-progress"}, std::pair{"output", "output-dir"},
+                             std::pair{"mpi", "sequential"}}) {
     if (values.count(a) && values.count(b))
       return usage_error(std::string("--") + a + " and --" + b + " exclude each other");
   }
@@ -234,7 +249,7 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   try {
     // An option the mode would ignore is an error, not a surprise.
     for (const auto& given : values)
-      detail::check_mode_takes(given.first, options.mode, values.count("sequential"));
+      detail::check_mode_takes(given.first, options.mode, values.count("sequential"), values.count("mpi"));
     if (values.count("processes")) detail::check_processes(processes, detail::Spelling::command_line);
     detail::check_max_attempts(max_attempts, detail::Spelling::command_line);
     if (values.count("reducers")) detail::check_reducers(reducers, detail::Spelling::command_line);
@@ -247,6 +262,15 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
         throw UsageError("--compress must be gzip, zstd or none, not '" + compress + "'");
     }
     detail::check_compression(options, detail::Spelling::command_line);
+    if (values.count("mpi-round-size")) {
+      if (!values.count("mpi")) throw UsageError("--mpi-round-size is for --mpi only");
+      try {
+        options.mpi_round_bytes =
+            detail::parse_byte_size(mpi_round_size, ByteSize{1}, ByteSize{std::uint64_t(1) << 30}).bytes;
+      } catch (const UsageError& e) {
+        throw UsageError("--mpi-round-size " + std::string(e.what()) + ", not '" + mpi_round_size + "'");
+      }
+    }
   } catch (const UsageError& e) {
     return usage_error(e.what());
   }
@@ -267,6 +291,7 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   options.stats = values.count("stats") > 0;
   options.streaming_counters = values.count("no-streaming-counters") == 0;
   options.recursive = values.count("recursive") > 0;
+  options.mpi = values.count("mpi") > 0;
   detail::install_interruption_handlers(program);
   try {
     job(inputs, options);
@@ -276,6 +301,7 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
     return kExitOutputClosed;
   } catch (const std::exception& e) {
     std::cout.flush();
+    if (quiet) return kExitJobError;
     std::cerr << program << ": error: " << e.what() << '\n';
     return kExitJobError;
   }

@@ -24,6 +24,7 @@ struct ReducedRuns {
   std::deque<ReduceOutput> local;    // the sequential engine's partitions
   std::deque<MapOutput> local_map;   // the sequential engine's map-only output
   std::vector<MappedRegion> shared;  // the concurrent engine's arenas
+  std::vector<ByteBuffer> received;  // the cluster engine's, from other ranks
 };
 
 // The two engines. Both run the map and reduce phases of a job whose setup()

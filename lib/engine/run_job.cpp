@@ -1,4 +1,3 @@
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -6,9 +5,10 @@
 #include <thread>
 
 #include "api/option_rules.hpp"
-#include "base/stderr_writer.hpp"
 #include "base/system_error.hpp"
+#include "cluster/cluster_job.hpp"
 #include "engine/engines.hpp"
+#include "engine/job_report.hpp"
 #include "engine/streaming.hpp"
 #include "mapreduce/detail/erased_job.hpp"
 #include "mapreduce/error.hpp"
@@ -16,19 +16,6 @@
 
 namespace mapreduce::detail {
 namespace {
-
-// setup() and cleanup() errors keep their type when they are ours already
-// (a catalogue that cannot be read is an InputError) and are otherwise named.
-template <class F>
-void call_user_code(const char* what, F&& f) {
-  try {
-    f();
-  } catch (const Error&) {
-    throw;
-  } catch (...) {
-    throw UserCodeError(std::string(what) + " failed: " + current_exception_message());
-  }
-}
 
 // The engine's settings from checked options: processes 0 is one per online
 // CPU, at most Options::kMaxProcesses.
@@ -44,29 +31,6 @@ EngineSettings settings_of(const Options& options) {
   settings.retry_exceptions = options.retry_exceptions;
   settings.show_progress = options.progress;
   return settings;
-}
-
-// The largest resident set of this process and of any worker it reaped, in
-// KiB.
-std::int64_t peak_rss_kib() {
-  rusage self{};
-  rusage children{};
-  ::getrusage(RUSAGE_SELF, &self);
-  ::getrusage(RUSAGE_CHILDREN, &children);
-  return self.ru_maxrss > children.ru_maxrss ? self.ru_maxrss : children.ru_maxrss;
-}
-
-void print_counters(const Counters& counters, const char* step_label) {
-  std::string text = step_label != nullptr ? std::string("counters of ") + step_label + ":\n" : "counters:\n";
-  std::string_view group;
-  for (const auto& [name, value] : counters.entries()) {
-    if (name.first != group) {
-      group = name.first;
-      text += "  " + name.first + "\n";
-    }
-    text += "    " + name.second + "=" + std::to_string(value) + "\n";
-  }
-  write_to_standard_error(text);
 }
 
 // The error being handled, thrown again as the same type with its message
@@ -131,6 +95,12 @@ void run_job_named(ErasedJob& job, const std::vector<std::string>& inputs, const
   if (job.map_only() && options.mode == RunMode::stream_reduce) {
     throw UsageError("a map-only job has no reducer to run as a Hadoop Streaming reducer");
   }
+  if (options.mpi) {
+    if (step_label != nullptr)
+      throw UsageError("a pipeline does not run on MPI (--mpi) yet: run its jobs one by one");
+    run_job_on_cluster(job, inputs, options, counters);
+    return;
+  }
   const bool streaming = options.mode != RunMode::job;
   const EngineSettings settings = settings_of(options);
   // The destination first: one that cannot be written is refused before any
@@ -166,14 +136,7 @@ void run_job_named(ErasedJob& job, const std::vector<std::string>& inputs, const
   out.commit();
   clock.finish();
   call_user_code("cleanup()", [&] { job.cleanup(); });
-  counters(kEngineCounters, "input files") = static_cast<std::int64_t>(input.file_count());
-  counters(kEngineCounters, "map tasks") = static_cast<std::int64_t>(input.tasks().size());
-  // Shown only when there were some, as a hint that --recursive was meant.
-  if (input.skipped_subdirectories() != 0) {
-    counters(kEngineCounters, "skipped subdirectories") =
-        static_cast<std::int64_t>(input.skipped_subdirectories());
-  }
-  counters(kEngineCounters, kPeakRssCounter) = peak_rss_kib();
+  count_job(counters, input);
   if (streaming && options.streaming_counters) report_counters_to_hadoop(counters);
   if (options.stats) print_counters(counters, step_label);
 }

@@ -1,0 +1,223 @@
+#include "cluster/cluster_engine.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <deque>
+
+#include "cluster/shuffle_plan.hpp"
+#include "engine/task_runner.hpp"
+
+namespace mapreduce::detail {
+namespace {
+
+// What a rank mapped: its runs (a map task's output, or several appended;
+// for a job that combines across tasks, each table of combined values
+// written out, a sorted run per partition).
+struct RankMapOutput {
+  std::deque<MapOutput> runs;
+  std::vector<std::uint64_t> section_sizes;  // run-major, as ShufflePlan takes them
+};
+
+RankMapOutput map_share(ErasedJob& job, const InputSet& input, std::size_t first, std::size_t last,
+                        std::size_t partitions, Counters& counters, JobClock& clock) {
+  RankMapOutput mapped;
+  // Appended records reduce as the same records in sections one after the
+  // other would (grouped, or combined one by one), so one run holds them
+  // all; sorted runs must stay apart.
+  const bool across = job.combines_across_tasks();
+  MapOutput* run = nullptr;
+  for (std::size_t t = first; t < last; ++t) {
+    if (run == nullptr) run = &mapped.runs.emplace_back(partitions);
+    run_map_task(job, input, t, *run, counters);
+    if (across && run_is_full(job)) {
+      flush_combined(job, *run, counters);
+      run = nullptr;
+    }
+    clock.advance(input.tasks()[t].bytes.size());
+  }
+  if (across && run != nullptr) flush_combined(job, *run, counters);
+  for (const MapOutput& out : mapped.runs) {
+    count_map_output(out, counters);
+    for (std::size_t p = 0; p < partitions; ++p) mapped.section_sizes.push_back(out.partition(p).size());
+  }
+  return mapped;
+}
+
+// Reads one stream, a list of sections, from its start onwards in parts.
+class StreamCursor {
+ public:
+  void add(std::string_view section) {
+    if (!section.empty()) sections_.push_back(section);
+  }
+  void copy(char* out, std::uint64_t size) {
+    while (size > 0) {
+      const std::string_view rest = sections_[index_].substr(offset_);
+      const std::size_t n = std::min<std::uint64_t>(size, rest.size());
+      std::memcpy(out, rest.data(), n);
+      out += n;
+      size -= n;
+      offset_ += n;
+      if (offset_ == sections_[index_].size()) {
+        ++index_;
+        offset_ = 0;
+      }
+    }
+  }
+
+ private:
+  std::vector<std::string_view> sections_;
+  std::size_t index_ = 0;
+  std::size_t offset_ = 0;
+};
+
+// Sends this rank's streams and receives the others', in the plan's rounds;
+// returns what came from each rank (nothing from this one).
+std::vector<ByteBuffer> exchange(const ShufflePlan& plan, const RankMapOutput& mapped, MpiWorld& world) {
+  const std::size_t me = static_cast<std::size_t>(world.rank());
+  const std::size_t ranks = plan.ranks();
+  std::vector<StreamCursor> outgoing(ranks);
+  for (std::size_t p = 0; p < plan.partitions(); ++p) {
+    if (plan.owner(p) == me) continue;
+    for (const MapOutput& run : mapped.runs) outgoing[plan.owner(p)].add(run.partition(p));
+  }
+  std::vector<ByteBuffer> received(ranks);
+  std::vector<char*> into(ranks);
+  for (std::size_t from = 0; from < ranks; ++from)
+    into[from] = received[from].extend(plan.stream_size(from, me));
+  std::vector<char> send_buffer;
+  std::vector<char> receive_buffer;
+  std::vector<int> send_counts(ranks);
+  std::vector<int> receive_counts(ranks);
+  std::vector<int> receive_offsets(ranks);
+  for (std::size_t round = 0; round < plan.rounds(); ++round) {
+    std::size_t send_total = 0;
+    std::size_t receive_total = 0;
+    for (std::size_t r = 0; r < ranks; ++r) {
+      send_counts[r] = static_cast<int>(plan.round_size(round, me, r));
+      receive_counts[r] = static_cast<int>(plan.round_size(round, r, me));
+      receive_offsets[r] = static_cast<int>(receive_total);
+      send_total += static_cast<std::size_t>(send_counts[r]);
+      receive_total += static_cast<std::size_t>(receive_counts[r]);
+    }
+    send_buffer.resize(send_total);
+    receive_buffer.resize(receive_total);
+    std::size_t packed = 0;
+    for (std::size_t to = 0; to < ranks; ++to) {
+      outgoing[to].copy(send_buffer.data() + packed, static_cast<std::uint64_t>(send_counts[to]));
+      packed += static_cast<std::size_t>(send_counts[to]);
+    }
+    world.all_to_all(send_buffer.data(), send_counts, receive_buffer.data(), receive_counts, receive_offsets);
+    for (std::size_t from = 0; from < ranks; ++from) {
+      if (receive_counts[from] == 0) continue;
+      std::memcpy(into[from] + round * plan.chunk(), receive_buffer.data() + receive_offsets[from],
+                  static_cast<std::size_t>(receive_counts[from]));
+    }
+  }
+  return received;
+}
+
+// The ranks' runs to rank 0, in partition order (or, for a map-only job, in
+// task order), into `reduced`.
+void collect_runs(std::vector<std::string_view> mine, std::size_t partitions, bool in_task_order,
+                  MpiWorld& world, ReducedRuns& reduced) {
+  reduced.received = world.gather_to_root(mine);
+  if (world.rank() != 0) return;
+  const std::size_t ranks = static_cast<std::size_t>(world.size());
+  if (in_task_order) {
+    reduced.runs = std::move(mine);
+    for (const ByteBuffer& run : reduced.received) reduced.runs.push_back(run.view());
+    return;
+  }
+  // Rank r's runs are partitions r, r + N, ..., and arrive in rank order.
+  reduced.runs.resize(partitions);
+  std::size_t next = 0;
+  for (std::size_t r = 0; r < ranks; ++r) {
+    for (std::size_t p = r; p < partitions; p += ranks) {
+      reduced.runs[p] = r == 0 ? mine[p / ranks] : reduced.received[next++].view();
+    }
+  }
+}
+
+}  // namespace
+
+ReducedRuns run_on_cluster(ErasedJob& job, const InputSet& input, const ClusterSettings& settings,
+                           Counters& counters, JobClock& clock, MpiWorld& world) {
+  const std::size_t ranks = static_cast<std::size_t>(world.size());
+  const std::size_t me = static_cast<std::size_t>(world.rank());
+  const std::span<const MapTask> tasks = input.tasks();
+  std::vector<std::uint64_t> task_sizes;
+  for (const MapTask& task : tasks) task_sizes.push_back(task.bytes.size());
+  const std::size_t first = first_task(task_sizes, me, ranks);
+  const std::size_t last = first_task(task_sizes, me + 1, ranks);
+  std::uint64_t share = 0;
+  for (std::size_t t = first; t < last; ++t) share += tasks[t].bytes.size();
+  ReducedRuns reduced;
+
+  clock.start_phase("map", share);
+  if (job.map_only()) {
+    reduced.in_task_order = true;
+    std::vector<std::string_view> mine;
+    world.step([&] {
+      for (std::size_t t = first; t < last; ++t) {
+        MapOutput& out = reduced.local_map.emplace_back(1);
+        run_map_task(job, input, t, out, counters);
+        mine.push_back(out.partition(0));
+        clock.advance(tasks[t].bytes.size());
+      }
+    });
+    clock.start_phase("collect", 0);
+    collect_runs(std::move(mine), 0, true, world, reduced);
+    return reduced;
+  }
+
+  const std::size_t partitions = settings.reducers != 0 ? settings.reducers : 4 * ranks;
+  RankMapOutput mapped;
+  world.step([&] { mapped = map_share(job, input, first, last, partitions, counters, clock); });
+
+  clock.start_phase("shuffle", 0);
+  const std::vector<std::uint64_t> all_sizes = world.all_gather(mapped.section_sizes);
+  std::vector<std::uint64_t> run_counts = world.all_gather(std::vector<std::uint64_t>{mapped.runs.size()});
+  std::vector<std::vector<std::uint64_t>> section_sizes(ranks);
+  std::size_t at = 0;
+  for (std::size_t r = 0; r < ranks; ++r) {
+    const std::size_t n = static_cast<std::size_t>(run_counts[r]) * partitions;
+    section_sizes[r].assign(all_sizes.begin() + static_cast<std::ptrdiff_t>(at),
+                            all_sizes.begin() + static_cast<std::ptrdiff_t>(at + n));
+    at += n;
+  }
+  const ShufflePlan plan(partitions, std::move(section_sizes), settings.round_bytes);
+  std::vector<ByteBuffer> received;
+  world.step([&] { received = exchange(plan, mapped, world); });
+  // The same for every rank: counted once.
+  if (me == 0) counters(kEngineCounters, "shuffle rounds") = static_cast<std::int64_t>(plan.rounds());
+  std::uint64_t sent = 0;
+  for (std::size_t r = 0; r < ranks; ++r) sent += plan.stream_size(me, r);
+  counters(kEngineCounters, "shuffle bytes") += static_cast<std::int64_t>(sent);
+
+  std::size_t owned = 0;
+  for (std::size_t p = me; p < partitions; p += ranks) ++owned;
+  clock.start_phase("reduce", owned);
+  std::vector<std::string_view> mine;
+  world.step([&] {
+    for (std::size_t p = me; p < partitions; p += ranks) {
+      ReduceTask task(job);
+      for (const ShufflePlan::Piece& piece : plan.pieces(p)) {
+        if (piece.size == 0) continue;
+        task.add(piece.rank == me ? mapped.runs[piece.run].partition(p)
+                                  : received[piece.rank].view().substr(piece.offset, piece.size));
+      }
+      ReduceOutput& out = reduced.local.emplace_back();
+      task.finish(out, counters);
+      mine.push_back(out.bytes());
+      clock.advance(1);
+    }
+  });
+  // The map output is reduced; only the runs are needed now.
+  mapped = RankMapOutput();
+  received = std::vector<ByteBuffer>();
+  clock.start_phase("collect", 0);
+  collect_runs(std::move(mine), partitions, false, world, reduced);
+  return reduced;
+}
+
+}  // namespace mapreduce::detail

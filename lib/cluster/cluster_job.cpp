@@ -1,0 +1,119 @@
+#include "cluster/cluster_job.hpp"
+
+#include <algorithm>
+#include <new>
+#include <optional>
+
+#include "base/system_error.hpp"
+#include "cluster/cluster_engine.hpp"
+#include "cluster/mpi_world.hpp"
+#include "engine/job_report.hpp"
+#include "engine/streaming.hpp"
+#include "input/input_set.hpp"
+#include "output/output.hpp"
+
+namespace mapreduce::detail {
+namespace {
+
+// Refuses inputs the ranks cannot all read alike.
+void check_shared_inputs(const std::vector<std::string>& inputs) {
+  if (std::find(inputs.begin(), inputs.end(), "-") != inputs.end()) {
+    throw UsageError(
+        "--mpi cannot read standard input, which only one rank would see: give the input as a file on a "
+        "file system every rank sees");
+  }
+}
+
+// Every rank must have cut the same map tasks, or they would map different
+// data: the same input names on hosts that do not share the files.
+void check_same_tasks(const InputSet& input, MpiWorld& world) {
+  const std::vector<std::uint64_t> seen =
+      world.all_gather(std::vector<std::uint64_t>{input.tasks().size(), input.stored_bytes()});
+  world.step([&] {
+    for (int r = 1; r < world.size(); ++r) {
+      if (seen[2 * r] != seen[0] || seen[2 * r + 1] != seen[1]) {
+        throw InputError("the ranks see different inputs: rank 0 has " + std::to_string(seen[1]) +
+                         " bytes in " + std::to_string(seen[0]) + " map tasks, rank " + std::to_string(r) +
+                         " has " + std::to_string(seen[2 * r + 1]) + " bytes in " +
+                         std::to_string(seen[2 * r]) +
+                         "; the inputs must be on a file system every rank sees");
+      }
+    }
+  });
+}
+
+// Rank 0's counters plus another rank's: summed, but for the peak RSS (the
+// largest) and the phase times (rank 0's, the job's).
+void add_rank_counters(Counters& counters, std::string_view serialized) {
+  Counters other;
+  other.add_serialized(serialized);
+  for (const auto& [name, value] : other.entries()) {
+    if (name.first == kEngineCounters && name.second.ends_with(" phase ms")) continue;
+    std::int64_t& total = counters(name.first, name.second);
+    total = name.first == kEngineCounters && name.second == kPeakRssCounter ? std::max(total, value)
+                                                                            : total + value;
+  }
+}
+
+void run_ranks(ErasedJob& job, const std::vector<std::string>& inputs, const Options& options,
+               Counters& counters, MpiWorld& world) {
+  const bool root = world.rank() == 0;
+  // The destination first, as run_job opens it: one rank 0 cannot write
+  // fails the job before any work.
+  std::optional<Output> out;
+  world.step([&] {
+    check_shared_inputs(inputs);
+    if (root) out.emplace(options);
+  });
+  std::optional<InputSet> input;
+  world.step([&] {
+    input.emplace(inputs, options.records, options.recursive ? Subdirectories::read : Subdirectories::skip);
+  });
+  check_same_tasks(*input, world);
+  JobClock clock(counters, options.progress && root);
+  world.step([&] { call_user_code("setup()", [&] { job.setup(); }); });
+  ClusterSettings settings;
+  settings.reducers = options.reducers;
+  if (options.mpi_round_bytes != 0) settings.round_bytes = options.mpi_round_bytes;
+  ReducedRuns reduced;
+  try {
+    reduced = run_on_cluster(job, *input, settings, counters, clock, world);
+  } catch (const std::bad_alloc&) {
+    throw out_of_memory("running the job on " + inputs.front());
+  }
+  world.step([&] {
+    input->check_unchanged();
+    if (!root) return;
+    clock.start_phase("output", 0);
+    if (reduced.in_task_order) {
+      out->write_in_order(reduced.runs);
+    } else {
+      out->write_partitions(reduced.runs);
+    }
+    out->commit();
+  });
+  reduced = ReducedRuns();
+  clock.finish();
+  world.step([&] { call_user_code("cleanup()", [&] { job.cleanup(); }); });
+
+  counters(kEngineCounters, kPeakRssCounter) = peak_rss_kib();
+  const std::string mine = counters.serialize();
+  const std::vector<ByteBuffer> others = world.gather_to_root(std::vector<std::string_view>{mine});
+  if (!root) return;
+  for (const ByteBuffer& serialized : others) add_rank_counters(counters, serialized.view());
+  const std::int64_t peak_rss = counters.get(kEngineCounters, kPeakRssCounter);
+  count_job(counters, *input);
+  counters(kEngineCounters, kPeakRssCounter) = std::max(peak_rss, peak_rss_kib());
+  counters(kEngineCounters, "mpi ranks") = world.size();
+  if (options.stats) print_counters(counters, nullptr);
+}
+
+}  // namespace
+
+void run_job_on_cluster(ErasedJob& job, const std::vector<std::string>& inputs, const Options& options,
+                        Counters& counters) {
+  MpiWorld world;
+  run_ranks(job, inputs, options, counters, world);
+}
+
+}  // namespace mapreduce::detail

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "mapreduce/counters.hpp"
+#include "mapreduce/detail/erased_job.hpp"
+#include "mapreduce/options.hpp"
+
+namespace mapreduce::detail {
+
+// A whole job as one rank of an MPI job (Options::mpi), started by mpirun
+// with the same inputs on a file system every rank sees: every rank opens
+// the input and runs setup(), the cluster engine maps, shuffles and reduces,
+// rank 0 writes the output and commits it, every rank runs cleanup(), and
+// rank 0 gets the counters summed over the ranks (the largest peak RSS, its
+// own phase times) and prints them with --stats. Every rank throws the same
+// error when any fails, named by the rank and host where it happened.
+// Throws UsageError when the build has no MPI, or no launcher started the
+// program.
+void run_job_on_cluster(ErasedJob& job, const std::vector<std::string>& inputs, const Options& options,
+                        Counters& counters);
+
+// Whether this process was started by an MPI launcher as a rank other than
+// 0, from the launcher's environment (OMPI_COMM_WORLD_RANK, PMIX_RANK), so
+// that the command line's errors, which every rank finds alike, are printed
+// by rank 0 alone. Needs no MPI.
+bool launched_as_other_rank();
+
+}  // namespace mapreduce::detail
