@@ -362,3 +362,35 @@ BOOST_AUTO_TEST_CASE(options_a_mode_would_ignore_are_usage_errors) {
       .run();
   BOOST_TEST(lines.str() == "{\"key\": \"a\", \"value\": null}\n");
 }
+
+// mpi refuses what a rank does not do, through the API as on the command
+// line, before it looks for a launcher (this test has none).
+BOOST_AUTO_TEST_CASE(options_mpi_would_ignore_are_usage_errors) {
+  TempDir dir;
+  const std::string text = dir.write("in.txt", "a\n");
+  std::ostringstream out;
+  auto outcome = [&](mapreduce::Options options) {
+    options.output_stream = &out;
+    try {
+      Echo(text, std::move(options)).run();
+    } catch (const mapreduce::UsageError& e) {
+      return std::string(e.what());
+    }
+    return std::string("ran");
+  };
+  BOOST_TEST(
+      outcome({.processes = 2, .mpi = true}).starts_with("mpi does not take processes: each rank is one"));
+  BOOST_TEST(outcome({.max_attempts = 2, .mpi = true}).starts_with("mpi does not take max_attempts: a rank"));
+  BOOST_TEST(outcome({.task_timeout = 5, .mpi = true}).starts_with("mpi does not take task_timeout:"));
+  BOOST_TEST(
+      outcome({.retry_exceptions = true, .mpi = true}).starts_with("mpi does not take retry_exceptions"));
+  BOOST_TEST(outcome({.sequential = true, .mpi = true}).starts_with("mpi and sequential exclude each other"));
+  BOOST_TEST(outcome({.mpi_round_bytes = 4096}).starts_with("mpi_round_bytes is for mpi only"));
+  BOOST_TEST(outcome({.mode = mapreduce::RunMode::stream_map, .mpi = true})
+                 .starts_with("mode stream_map does not take mpi: Hadoop starts"));
+  // What is left is the launcher: none started this test.
+  const std::string launcher = outcome({.mpi = true});
+  BOOST_TEST((launcher.starts_with("--mpi needs an MPI launcher") ||
+              launcher.starts_with("--mpi: this build of mapreduce has no MPI support")),
+             launcher);
+}

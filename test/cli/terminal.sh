@@ -36,7 +36,9 @@
 #   option-mode-table
 #                  every option with a job, --sequential, --stream-map and
 #                  --stream-reduce: honoured (status 0, its effect seen) or a
-#                  usage error (status 2) naming the option and the mode
+#                  usage error (status 2) naming the option and the mode; and
+#                  the options --mpi refuses (found before any launcher is
+#                  looked for)
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 cli_init "$@"
@@ -279,6 +281,13 @@ case $case_name in
       reduce     | --no-progress           | ok plain
       reduce     | --stats                 | ok stats
       reduce     | --no-streaming-counters | ok silent
+      job        | --mpi -p 2              | --mpi does not take --processes: each rank is one worker process: start one rank per core (mpirun -np N)
+      job        | --mpi --max-attempts 2  | --mpi does not take --max-attempts: a rank that dies ends the whole job, which mpirun stops; nothing is retried
+      job        | --mpi --task-timeout 60 | --mpi does not take --task-timeout: it runs no worker processes to time out; a rank that dies ends the whole job
+      job        | --mpi-round-size 4M     | --mpi-round-size is for --mpi only
+      sequential | --mpi                   | --mpi and --sequential exclude each other
+      map        | --mpi                   | --stream-map does not take --mpi: Hadoop starts a streaming task as one process of its own
+      reduce     | --mpi-round-size 4M     | --stream-reduce does not take --mpi-round-size: a streaming task sends nothing to other processes
     "
     rows=0
     while IFS='|' read -r mode options expected; do
@@ -336,7 +345,7 @@ case $case_name in
       LC_ALL=C sort "$output" >"$work/sorted"
       expect_same "$work/expected.job" "$work/sorted" "$what"
     done <<<"$table"
-    ((rows == 53)) || fail "the table has $rows rows, not 53"
+    ((rows == 60)) || fail "the table has $rows rows, not 60"
     ;;
   *) unknown_case ;;
 esac
