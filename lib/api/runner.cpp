@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <iostream>
 #include <sstream>
 #include <utility>
@@ -173,11 +172,9 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   po::options_description all;
   all.add(general).add(impl_->job_options).add(hidden);
 
-  // Under mpirun every rank finds the same command-line errors: rank 0 alone
-  // says so.
-  const bool quiet = detail::launched_as_other_rank() && std::any_of(argv, argv + argc, [](const char* arg) {
-                       return std::string_view(arg) == "--mpi";
-                     });
+  // Under mpirun every rank finds the same command-line errors, and with
+  // --mpi agrees on the job's: rank 0 alone says so.
+  const bool quiet = detail::launched_as_other_rank();
   auto usage_error = [&](const std::string& message) {
     if (quiet) return kExitUsageError;
     std::cerr << program << ": error: " << message << "\nTry '" << program
@@ -239,6 +236,11 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   options.mode = values.count("stream-map")      ? RunMode::stream_map
                  : values.count("stream-reduce") ? RunMode::stream_reduce
                                                  : RunMode::job;
+  // N copies of the whole job, racing to write one output, are never meant.
+  if (!values.count("mpi") && detail::launched_ranks() > 1) {
+    return usage_error("mpirun started " + std::to_string(detail::launched_ranks()) +
+                       " ranks of this program without --mpi, so each would run the whole job: add --mpi");
+  }
   if (inputs.empty()) {
     if (options.mode == RunMode::job) return usage_error("no input file given");
     inputs.push_back("-");  // Hadoop Streaming feeds a task through standard input

@@ -27,4 +27,8 @@ void run_job_on_cluster(ErasedJob& job, const std::vector<std::string>& inputs, 
 // by rank 0 alone. Needs no MPI.
 bool launched_as_other_rank();
 
+// The number of ranks an MPI launcher started, from its environment
+// (OMPI_COMM_WORLD_SIZE); 0 when none did. Needs no MPI.
+unsigned launched_ranks();
+
 }  // namespace mapreduce::detail

@@ -13,4 +13,12 @@ bool launched_as_other_rank() {
   return false;
 }
 
+unsigned launched_ranks() {
+  const char* value = std::getenv("OMPI_COMM_WORLD_SIZE");
+  if (value == nullptr) return 0;
+  char* end = nullptr;
+  const unsigned long ranks = std::strtoul(value, &end, 10);
+  return end != value && *end == '\0' && ranks <= 1u << 30 ? static_cast<unsigned>(ranks) : 0;
+}
+
 }  // namespace mapreduce::detail
