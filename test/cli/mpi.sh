@@ -18,7 +18,8 @@
 #                  the same as --sequential's), exit status 0, nothing on
 #                  standard error
 #   no-combiner    the same for inverted_index (no combiner: every value
-#                  crosses the shuffle; its values sorted)
+#                  crosses the shuffle; its values sorted), the 3 MB text at
+#                  N = 2 and 4 only
 #   map-only       grep_lines (map-only) at N = 1, 2, 4: standard output,
 #                  -o, --format jsonl and --output-dir (as many part files as
 #                  --sequential writes, each the same) as --sequential's
@@ -59,6 +60,13 @@
 #                  (rank 0 only), nothing on standard output;
 #                  --mpi-round-size without --mpi (no mpirun): status 2,
 #                  naming it
+#   foreign-launcher
+#                  word_count --mpi with MPICH's PMI_SIZE and PMI_RANK in its
+#                  environment, as that launcher starts it: status 2, the
+#                  variable and mpirun named, nothing written
+#   without-mpi    mpirun -np 2 word_count without --mpi: status 2, the error
+#                  ("started 2 ranks ... without --mpi ... add --mpi") once,
+#                  no -o FILE
 #
 # Open MPI 4.1's mpirun, when a rank fails, may exit before it has reaped
 # every rank (it has killed or seen them exit): those ranks reach the
@@ -459,7 +467,8 @@ case $case_name in
     make_corpus "$work/corpus.txt"
     for ranks in 1 2 4; do
       every_destination docs "$ranks" reduce "$inverted_index" "$data_dir/docs" "$data_dir/sample.txt"
-      every_destination corpus "$ranks" reduce "$inverted_index" "$work/corpus.txt"
+      # The big text where there is a shuffle (each run of it takes seconds).
+      if ((ranks > 1)); then every_destination corpus "$ranks" reduce "$inverted_index" "$work/corpus.txt"; fi
     done
     ;;
   map-only)
@@ -629,6 +638,21 @@ case $case_name in
     run round-size "$word_count" --mpi-round-size 1K "$sample"
     expect_usage_once "word_count --mpi-round-size 1K (no --mpi)" --mpi-round-size
     if grep -q "unrecognised option" "$err"; then fail "word_count does not know --mpi-round-size"; fi
+    ;;
+  foreign-launcher)
+    # MPICH's launcher sets PMI_SIZE and PMI_RANK; Open MPI would start each
+    # such process as a job of its own.
+    run foreign-launcher env PMI_SIZE=2 PMI_RANK=0 "$word_count" --mpi -o "$work/out.tsv" "$data_dir/sample.txt"
+    expect_status 2 "word_count --mpi under another MPI's launcher"
+    grep -qF "another launcher started it (PMI_SIZE=2)" "$err" ||
+      fail "word_count --mpi under another MPI's launcher does not say so: $(head -c 300 "$err")"
+    grep -qF "mpirun" "$err" || fail "word_count --mpi under another MPI's launcher does not name mpirun"
+    if [[ -s $out || -e $work/out.tsv ]]; then fail "word_count --mpi under another MPI's launcher wrote output"; fi
+    ;;
+  without-mpi)
+    mpi_run without-mpi 2 "$word_count" -o "$work/out.tsv" "$data_dir/sample.txt"
+    expect_usage_once "mpirun -np 2 word_count (no --mpi)" "started 2 ranks" "without --mpi" "add --mpi"
+    if [[ -e $work/out.tsv ]]; then fail "mpirun -np 2 word_count without --mpi wrote output"; fi
     ;;
   *) unknown_case ;;
 esac
