@@ -295,19 +295,25 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   options.recursive = values.count("recursive") > 0;
   options.mpi = values.count("mpi") > 0;
   detail::install_interruption_handlers(program);
+  // The error is reported before MPI ends (detail::end_cluster_job), so
+  // that under mpirun no rank ends before rank 0 has said why.
+  int status = 0;
   try {
     job(inputs, options);
   } catch (const UsageError& e) {
-    return usage_error(e.what());
+    status = usage_error(e.what());
   } catch (const detail::OutputClosed&) {
-    return kExitOutputClosed;
+    status = kExitOutputClosed;
   } catch (const std::exception& e) {
     std::cout.flush();
-    if (quiet) return kExitJobError;
-    std::cerr << program << ": error: " << e.what() << '\n';
-    return kExitJobError;
+    if (!quiet) std::cerr << program << ": error: " << e.what() << '\n';
+    status = kExitJobError;
   }
-  return 0;
+  if (status != 0) {
+    detail::set_failure_reported();
+    detail::end_cluster_job();
+  }
+  return status;
 }
 
 }  // namespace mapreduce

@@ -117,9 +117,16 @@ std::vector<ByteBuffer> exchange(const ShufflePlan& plan, const RankMapOutput& m
 }
 
 // The ranks' runs to rank 0, in partition order (or, for a map-only job, in
-// task order), into `reduced`.
-void collect_runs(std::vector<std::string_view> mine, std::size_t partitions, bool in_task_order,
-                  MpiWorld& world, ReducedRuns& reduced) {
+// task order), into `kept`; or, when they are written apart, each rank's
+// own, numbered.
+void collect_runs(std::vector<std::string_view> mine, std::vector<std::size_t> numbers,
+                  std::size_t partitions, bool in_task_order, bool gather, MpiWorld& world, RankRuns& kept) {
+  ReducedRuns& reduced = kept.reduced;
+  if (!gather) {
+    reduced.runs = std::move(mine);
+    kept.part_numbers = std::move(numbers);
+    return;
+  }
   reduced.received = world.gather_to_root(mine);
   if (world.rank() != 0) return;
   const std::size_t ranks = static_cast<std::size_t>(world.size());
@@ -140,8 +147,8 @@ void collect_runs(std::vector<std::string_view> mine, std::size_t partitions, bo
 
 }  // namespace
 
-ReducedRuns run_on_cluster(ErasedJob& job, const InputSet& input, const ClusterSettings& settings,
-                           Counters& counters, JobClock& clock, MpiWorld& world) {
+RankRuns run_on_cluster(ErasedJob& job, const InputSet& input, const ClusterSettings& settings,
+                        Counters& counters, JobClock& clock, MpiWorld& world) {
   const std::size_t ranks = static_cast<std::size_t>(world.size());
   const std::size_t me = static_cast<std::size_t>(world.rank());
   const std::span<const MapTask> tasks = input.tasks();
@@ -151,26 +158,29 @@ ReducedRuns run_on_cluster(ErasedJob& job, const InputSet& input, const ClusterS
   const std::size_t last = first_task(task_sizes, me + 1, ranks);
   std::uint64_t share = 0;
   for (std::size_t t = first; t < last; ++t) share += tasks[t].bytes.size();
-  ReducedRuns reduced;
+  RankRuns kept;
+  ReducedRuns& reduced = kept.reduced;
 
   clock.start_phase("map", share);
   if (job.map_only()) {
     reduced.in_task_order = true;
     std::vector<std::string_view> mine;
+    std::vector<std::size_t> numbers;
     world.step([&] {
       for (std::size_t t = first; t < last; ++t) {
         MapOutput& out = reduced.local_map.emplace_back(1);
         run_map_task(job, input, t, out, counters);
         mine.push_back(out.partition(0));
+        numbers.push_back(t);
         clock.advance(tasks[t].bytes.size());
       }
     });
     clock.start_phase("collect", 0);
-    collect_runs(std::move(mine), 0, true, world, reduced);
-    return reduced;
+    collect_runs(std::move(mine), std::move(numbers), 0, true, settings.gather, world, kept);
+    return kept;
   }
 
-  const std::size_t partitions = settings.reducers != 0 ? settings.reducers : 4 * ranks;
+  const std::size_t partitions = cluster_partitions(settings, ranks);
   RankMapOutput mapped;
   world.step([&] { mapped = map_share(job, input, first, last, partitions, counters, clock); });
 
@@ -198,6 +208,7 @@ ReducedRuns run_on_cluster(ErasedJob& job, const InputSet& input, const ClusterS
   for (std::size_t p = me; p < partitions; p += ranks) ++owned;
   clock.start_phase("reduce", owned);
   std::vector<std::string_view> mine;
+  std::vector<std::size_t> numbers;
   world.step([&] {
     for (std::size_t p = me; p < partitions; p += ranks) {
       ReduceTask task(job);
@@ -209,6 +220,7 @@ ReducedRuns run_on_cluster(ErasedJob& job, const InputSet& input, const ClusterS
       ReduceOutput& out = reduced.local.emplace_back();
       task.finish(out, counters);
       mine.push_back(out.bytes());
+      numbers.push_back(p);
       clock.advance(1);
     }
   });
@@ -216,8 +228,8 @@ ReducedRuns run_on_cluster(ErasedJob& job, const InputSet& input, const ClusterS
   mapped = RankMapOutput();
   received = std::vector<ByteBuffer>();
   clock.start_phase("collect", 0);
-  collect_runs(std::move(mine), partitions, false, world, reduced);
-  return reduced;
+  collect_runs(std::move(mine), std::move(numbers), partitions, false, settings.gather, world, kept);
+  return kept;
 }
 
 }  // namespace mapreduce::detail

@@ -65,34 +65,54 @@ void run_ranks(ErasedJob& job, const std::vector<std::string>& inputs, const Opt
     check_shared_inputs(inputs);
     if (root) out.emplace(options);
   });
+  // Part files are written by the rank that reduced them, into rank 0's
+  // temporary directory, which rank 0 commits once every rank has written.
+  const bool parts_apart = !options.output_dir.empty();
+  if (parts_apart) {
+    const std::string directory =
+        world.broadcast_from_root(root ? out->temporary_directory() : std::string());
+    world.step([&] {
+      if (!root) out.emplace(options, directory);
+    });
+  }
   std::optional<InputSet> input;
   world.step([&] {
     input.emplace(inputs, options.records, options.recursive ? Subdirectories::read : Subdirectories::skip);
   });
   check_same_tasks(*input, world);
-  JobClock clock(counters, options.progress && root);
-  world.step([&] { call_user_code("setup()", [&] { job.setup(); }); });
   ClusterSettings settings;
   settings.reducers = options.reducers;
   if (options.mpi_round_bytes != 0) settings.round_bytes = options.mpi_round_bytes;
-  ReducedRuns reduced;
+  settings.gather = !parts_apart;
+  // Rank 0 removes every part file if the job fails, whichever rank wrote it.
+  if (parts_apart && root) {
+    out->expect_parts(job.map_only() ? input->tasks().size()
+                                     : cluster_partitions(settings, static_cast<std::size_t>(world.size())));
+  }
+  JobClock clock(counters, options.progress && root);
+  world.step([&] { call_user_code("setup()", [&] { job.setup(); }); });
+  RankRuns kept;
   try {
-    reduced = run_on_cluster(job, *input, settings, counters, clock, world);
+    kept = run_on_cluster(job, *input, settings, counters, clock, world);
   } catch (const std::bad_alloc&) {
     throw out_of_memory("running the job on " + inputs.front());
   }
+  const ReducedRuns& reduced = kept.reduced;
+  if (root) clock.start_phase("output", 0);
   world.step([&] {
     input->check_unchanged();
-    if (!root) return;
-    clock.start_phase("output", 0);
-    if (reduced.in_task_order) {
+    if (parts_apart) {
+      out->write_part_files(reduced.runs, kept.part_numbers);
+    } else if (root && reduced.in_task_order) {
       out->write_in_order(reduced.runs);
-    } else {
+    } else if (root) {
       out->write_partitions(reduced.runs);
     }
-    out->commit();
   });
-  reduced = ReducedRuns();
+  world.step([&] {
+    if (root) out->commit();
+  });
+  kept = RankRuns();
   clock.finish();
   world.step([&] { call_user_code("cleanup()", [&] { job.cleanup(); }); });
 
@@ -110,10 +130,29 @@ void run_ranks(ErasedJob& job, const std::vector<std::string>& inputs, const Opt
 
 }  // namespace
 
+// The process's one MPI world, kept after a failed job until the failure
+// has been reported (end_cluster_job).
+std::optional<MpiWorld>& the_world() {
+  static std::optional<MpiWorld> world;
+  return world;
+}
+
 void run_job_on_cluster(ErasedJob& job, const std::vector<std::string>& inputs, const Options& options,
                         Counters& counters) {
-  MpiWorld world;
-  run_ranks(job, inputs, options, counters, world);
+  std::optional<MpiWorld>& world = the_world();
+  if (world) throw UsageError("--mpi: MPI is in use already: a program runs one --mpi job");
+  world.emplace();
+  try {
+    run_ranks(job, inputs, options, counters, *world);
+  } catch (...) {
+    if (!world->failure_agreed()) world->abort_job(current_exception_message());
+    // MPI stays up, so that no rank ends, and mpirun does not stop the
+    // others, before rank 0 has said why.
+    throw;
+  }
+  world.reset();
 }
+
+void end_cluster_job() { the_world().reset(); }
 
 }  // namespace mapreduce::detail

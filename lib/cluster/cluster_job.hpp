@@ -17,9 +17,15 @@ namespace mapreduce::detail {
 // own phase times) and prints them with --stats. Every rank throws the same
 // error when any fails, named by the rank and host where it happened.
 // Throws UsageError when the build has no MPI, or no launcher started the
-// program.
+// program. After a failure MPI stays up until end_cluster_job(), which the
+// caller runs once it has reported the error (or at exit).
 void run_job_on_cluster(ErasedJob& job, const std::vector<std::string>& inputs, const Options& options,
                         Counters& counters);
+
+// Finalises MPI after a failed run_job_on_cluster: waits for every rank to
+// do the same, so none ends before rank 0 has reported the failure. Does
+// nothing when there is no MPI job.
+void end_cluster_job();
 
 // Whether this process was started by an MPI launcher as a rank other than
 // 0, from the launcher's environment (OMPI_COMM_WORLD_RANK, PMIX_RANK), so

@@ -11,4 +11,6 @@ void run_job_on_cluster(ErasedJob&, const std::vector<std::string>&, const Optio
       "installed (libopenmpi-dev), or with meson setup -Dmpi=enabled to make sure");
 }
 
+void end_cluster_job() {}
+
 }  // namespace mapreduce::detail

@@ -145,15 +145,14 @@ MpiWorld::MpiWorld() {
   host_.assign(name, static_cast<std::size_t>(length));
 }
 
-MpiWorld::~MpiWorld() {
-  if (std::uncaught_exceptions() > 0 && !agreed_failure_) {
-    write_to_standard_error("mapreduce: rank " + std::to_string(rank_) + " on " + host_ +
-                            " failed outside a step of the job; aborting every rank\n");
-    MPI_Abort(MPI_COMM_WORLD, 1);
-  }
-  MPI_Finalize();
-}
+MpiWorld::~MpiWorld() { MPI_Finalize(); }
 
+void MpiWorld::abort_job(const std::string& message) {
+  write_to_standard_error("mapreduce: rank " + std::to_string(rank_) + " on " + host_ + ": " + message +
+                          " (outside a step the ranks agree on: aborting every rank)\n");
+  MPI_Abort(MPI_COMM_WORLD, 1);
+  std::_Exit(1);
+}
 void MpiWorld::agree(std::exception_ptr failure) {
   const int mine = failure ? rank_ : size_;
   int first = size_;
@@ -228,6 +227,14 @@ std::vector<ByteBuffer> MpiWorld::gather_to_root(std::span<const std::string_vie
     }
   }
   return gathered;
+}
+
+std::string MpiWorld::broadcast_from_root(std::string text) {
+  unsigned long long size = text.size();
+  MPI_Bcast(&size, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
+  text.resize(static_cast<std::size_t>(size));
+  MPI_Bcast(text.data(), static_cast<int>(text.size()), MPI_CHAR, 0, MPI_COMM_WORLD);
+  return text;
 }
 
 std::uint64_t MpiWorld::sum(std::uint64_t value) {

@@ -28,11 +28,16 @@ class MpiWorld {
   // would start N unrelated singletons), ResourceError when MPI fails, and
   // UsageError when MPI was already finalised (a second --mpi job).
   MpiWorld();
-  // Finalises MPI; a rank leaving with a failure the others did not agree
-  // on (a bug) aborts the whole job instead, so that none waits for it.
+  // Finalises MPI: waits for every rank to do the same.
   ~MpiWorld();
   MpiWorld(const MpiWorld&) = delete;
   MpiWorld& operator=(const MpiWorld&) = delete;
+
+  // Whether the failure being handled is one every rank agreed on (step()).
+  bool failure_agreed() const { return agreed_failure_; }
+  // For a failure the others did not agree on (a bug): ends every rank of
+  // the job, so that none waits for this one.
+  [[noreturn]] void abort_job(const std::string& message);
 
   int rank() const { return rank_; }
   int size() const { return size_; }
@@ -66,6 +71,8 @@ class MpiWorld {
   // Rank 0 gets every other rank's `pieces`, in rank order, then piece order;
   // the others get nothing. Sent point to point, in messages under 1 GiB.
   std::vector<ByteBuffer> gather_to_root(std::span<const std::string_view> pieces);
+  // Rank 0's `text`, on every rank.
+  std::string broadcast_from_root(std::string text);
   // The sum of `value` over the ranks.
   std::uint64_t sum(std::uint64_t value);
 

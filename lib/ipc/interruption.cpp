@@ -27,6 +27,7 @@ std::atomic<bool> g_temporary_is_directory{false};
 std::atomic<std::size_t> g_temporary_parts{0};
 char g_part_extension[8];  // of the part files, ".gz" or ".zst" or ""
 std::atomic<bool> g_progress_line_shown{false};
+std::atomic<bool> g_failure_reported{false};  // no "interrupted" after the job's own error
 // The mapped inputs: a slot is in use while its begin is not null. Slots come
 // in blocks chained by `next`, which only ever grows (a block, once linked,
 // lives as long as the program), so the SIGBUS handler can walk them without a
@@ -125,7 +126,7 @@ void set_signal_message(int signal) {
 // the same signal, so the caller sees 128 + its number.
 void on_ending_signal(int signal) {
   clean_up();
-  if (signal != SIGPIPE) {
+  if (signal != SIGPIPE && !g_failure_reported.load()) {
     clear_progress_line();
     write_text(g_program);
     write_text(signal == SIGINT || signal == SIGTERM ? ": interrupted\n" : g_signal_messages[signal]);
@@ -200,6 +201,8 @@ void set_temporary_directory_parts(std::size_t parts) { g_temporary_parts = part
 void unregister_temporary_file() { g_has_temporary = false; }
 
 void set_progress_line_shown(bool shown) { g_progress_line_shown = shown; }
+
+void set_failure_reported() { g_failure_reported = true; }
 
 void register_input(const void* begin, std::size_t size, const char* path) {
   for (InputBlock* block = &g_inputs;;) {

@@ -24,6 +24,10 @@ void unregister_temporary_file();
 // Whether a progress line stands on standard error, to be cleared before a
 // message.
 void set_progress_line_shown(bool shown);
+// The job's failure has been reported: a signal that ends the program now
+// (mpirun stopping the ranks of a failed job) cleans up and ends it as
+// before, without a message of its own.
+void set_failure_reported();
 // Any number of mappings at once; `path` must outlive the registration.
 void register_input(const void* begin, std::size_t size, const char* path);
 void unregister_input(const void* begin);

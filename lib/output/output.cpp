@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -172,10 +173,28 @@ void check_destination(const Options& options) {
   const Output probe(options);  // removes what it made as it goes
 }
 
+Output::Output(const Options& options, const std::string& temporary_directory)
+    : path_(options.output_dir), temp_path_(temporary_directory), directory_(true), borrowed_(true) {
+  buffer_.reserve(kBufferSize);
+  while (path_.size() > 1 && path_.back() == '/') path_.pop_back();
+  const Compression codec = output_compression(options);
+  if (codec != Compression::none) compressor_ = Compressor::make(codec);
+  part_extension_ = compression_extension(codec);
+}
+
 Output::~Output() { remove_temporary(); }
+
+void Output::expect_parts(std::size_t parts) {
+  parts_ = std::max(parts_, parts);
+  set_temporary_directory_parts(parts_);
+}
 
 void Output::remove_temporary() {
   if (temp_path_.empty()) return;
+  if (borrowed_) {
+    temp_path_.clear();
+    return;
+  }
   unregister_temporary_file();
   if (directory_) {
     file_.reset();
@@ -225,6 +244,17 @@ void Output::give_name(int fd) {
   }
 }
 
+namespace {
+
+// 0, 1, ..., count - 1: the part files of one process's runs.
+std::vector<std::size_t> part_numbers(std::size_t count) {
+  std::vector<std::size_t> numbers(count);
+  for (std::size_t i = 0; i < count; ++i) numbers[i] = i;
+  return numbers;
+}
+
+}  // namespace
+
 std::string part_file_name(std::size_t partition, std::string_view extension) {
   char name[32];
   std::snprintf(name, sizeof name, "part-%05zu", partition);
@@ -236,14 +266,14 @@ void Output::open_part(std::size_t p) {
   const std::string path = temp_path_ + "/" + name;
   file_ = UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
   if (!file_) throw_errno<ResourceError>("cannot create output file " + path_ + "/" + name, errno);
-  parts_ = p + 1;
-  set_temporary_directory_parts(parts_);
+  part_ = p;
+  if (!borrowed_) expect_parts(p + 1);
   fd_ = file_.get();
 }
 
 void Output::write_partitions(std::span<const std::string_view> partitions) {
   if (directory_) {
-    write_part_files(partitions);
+    write_part_files(partitions, part_numbers(partitions.size()));
     return;
   }
   struct Head {
@@ -272,16 +302,16 @@ void Output::write_partitions(std::span<const std::string_view> partitions) {
 
 void Output::write_in_order(std::span<const std::string_view> runs) {
   if (directory_) {
-    write_part_files(runs);
+    write_part_files(runs, part_numbers(runs.size()));
     return;
   }
   for (std::string_view run : runs) write_lines(run);
 }
 
-void Output::write_part_files(std::span<const std::string_view> runs) {
-  for (std::size_t p = 0; p < runs.size(); ++p) {
-    open_part(p);
-    write_lines(runs[p]);
+void Output::write_part_files(std::span<const std::string_view> runs, std::span<const std::size_t> numbers) {
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    open_part(numbers[i]);
+    write_lines(runs[i]);
     end_stream();
     if (::close(file_.release()) != 0) {
       throw_errno<ResourceError>("cannot write output " + name(), errno);
@@ -312,7 +342,7 @@ void Output::write(std::string_view bytes) {
 // The name of what is being written, for errors: the file, the part file,
 // "to standard output".
 std::string Output::name() const {
-  if (directory_ && parts_ > 0) return path_ + "/" + part_file_name(parts_ - 1, part_extension_);
+  if (directory_ && fd_ >= 0) return path_ + "/" + part_file_name(part_, part_extension_);
   if (!path_.empty()) return path_;
   return stream_ != nullptr ? "stream" : "to standard output";
 }
@@ -361,6 +391,7 @@ void Output::write_out(std::string& bytes) {
 }
 
 void Output::commit() {
+  if (borrowed_) throw Error("internal: a borrowed output directory is committed by its owner");
   if (directory_) {
     const std::string success = temp_path_ + "/_SUCCESS";
     UniqueFd marker(::open(success.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));

@@ -30,6 +30,11 @@ class Output {
   // directory, an output directory that exists and is not empty, or
   // compressed output to a terminal.
   explicit Output(const Options& options);
+  // Part files for options.output_dir written into `temporary_directory`,
+  // the temporary of another process's Output for it (a cluster rank's
+  // into rank 0's, which commits it, and removes every part file it
+  // expects if it does not): this one only writes them.
+  Output(const Options& options, const std::string& temporary_directory);
   ~Output();
   Output(const Output&) = delete;
   Output& operator=(const Output&) = delete;
@@ -45,6 +50,16 @@ class Output {
   // directory, run r into part file r. Called once.
   void write_in_order(std::span<const std::string_view> runs);
 
+  // For a directory: writes the output lines of `runs[i]` into part file
+  // `numbers[i]`, the others being written by other processes.
+  void write_part_files(std::span<const std::string_view> runs, std::span<const std::size_t> numbers);
+
+  // For a directory: its temporary, where other processes write part files
+  // (the constructor above), and how many part files there will be in all,
+  // 0 to parts - 1, for this Output to remove when it is not committed.
+  const std::string& temporary_directory() const { return temp_path_; }
+  void expect_parts(std::size_t parts);
+
   // Writes raw bytes (the streaming modes' output). Not for a directory.
   void write(std::string_view bytes);
 
@@ -58,7 +73,6 @@ class Output {
   void refuse_terminal() const;
   std::string name() const;
   void write_out(std::string& bytes);
-  void write_part_files(std::span<const std::string_view> runs);
   void write_lines(std::string_view records);
   void open_part(std::size_t p);
   void remove_temporary();
@@ -72,7 +86,9 @@ class Output {
   std::string temp_path_;  // its temporary, until commit
   bool unnamed_ = false;   // an O_TMPFILE file, until commit
   bool directory_ = false;
-  std::size_t parts_ = 0;  // part files created in the temporary directory
+  std::size_t parts_ = 0;  // part files to remove from the temporary directory
+  std::size_t part_ = 0;   // the part file being written
+  bool borrowed_ = false;  // the temporary directory is another Output's
   std::string_view part_extension_;
   std::unique_ptr<Compressor> compressor_;  // null for plain output
   std::string buffer_;

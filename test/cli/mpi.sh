@@ -48,8 +48,9 @@
 #                  after "rank R on HOST: "), no -o FILE
 #   rank-killed    slow_job at N = 2, rank 1 killed with SIGKILL while it
 #                  maps (the rank from its environment), then in another run
-#                  rank 0: mpirun exits non-zero within 60 s, no -o FILE, no
-#                  process left running
+#                  rank 0, then rank 1 with --output-dir: mpirun exits
+#                  non-zero within 60 s, no -o FILE or DIR, no temporary of
+#                  either, no process left running
 #   no-launcher    word_count --mpi without mpirun: status 2, "needs an MPI
 #                  launcher" and "mpirun" on standard error, nothing written
 #   usage          under mpirun -np 2, --mpi with -p 2, --processes=2,
@@ -585,11 +586,15 @@ case $case_name in
     # killed, then (another run) rank 0, the one that writes the output.
     input=$work/input.txt
     make_text "$input" 2000 50
-    for victim_rank in 1 0; do
+    # Last, rank 1 killed with --output-dir: rank 0, stopped by mpirun's
+    # SIGTERM, removes the temporary directory every rank writes into.
+    for run_case in 1:-o 0:-o 1:--output-dir; do
+      victim_rank=${run_case%%:*}
+      destination=${run_case#*:}
       started=$work/started
       rm -f "$started"
-      mpi_start "killed-$victim_rank" 2 -x MAPREDUCE_TEST_LINE_DELAY_US=5000 \
-        -x "MAPREDUCE_TEST_STARTED_FILE=$started" "$slow_job" --mpi -o "$work/out.tsv" "$input"
+      mpi_start "killed-$victim_rank$destination" 2 -x MAPREDUCE_TEST_LINE_DELAY_US=5000 \
+        -x "MAPREDUCE_TEST_STARTED_FILE=$started" "$slow_job" --mpi "$destination" "$work/out.tsv" "$input"
       wait_until 30 "both ranks inside a map task" mapping_or_ended || true
       if reaper_gone; then fail "mpirun ended before both ranks were inside a map task"; fi
       victim=
@@ -606,8 +611,14 @@ case $case_name in
         finish_job 60
       fi
       if [[ $status == 0 ]]; then fail "mpirun -np 2 slow_job --mpi with rank $victim_rank killed: exit status 0"; fi
-      if [[ -e $work/out.tsv ]]; then fail "mpirun -np 2 slow_job --mpi -o FILE with rank $victim_rank killed left FILE"; fi
-      rm -f "$work/out.tsv"
+      if [[ -e $work/out.tsv ]]; then
+        fail "mpirun -np 2 slow_job --mpi $destination with rank $victim_rank killed left $work/out.tsv"
+      fi
+      leftover=$(find "$work" -maxdepth 1 -name '.out.tsv.tmp-*' | head -3)
+      if [[ -n $leftover ]]; then
+        fail "mpirun -np 2 slow_job --mpi $destination with rank $victim_rank killed left $leftover"
+      fi
+      rm -rf "$work/out.tsv"
     done
     ;;
   no-launcher)
