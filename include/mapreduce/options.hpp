@@ -181,7 +181,8 @@ struct Options {
   bool mpi = false;
 
   // With mpi: the bytes a rank sends per round of the shuffle, which bounds
-  // the memory the exchange needs besides the map output; 0 means 64 MiB.
+  // the buffers the exchange needs besides the map output and what the rank
+  // receives; 0 means 64 MiB; at most 1 GiB (more is taken as 1 GiB).
   std::size_t mpi_round_bytes = 0;
 
   static constexpr unsigned kMaxProcesses = 256;

@@ -306,7 +306,9 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
     status = kExitOutputClosed;
   } catch (const std::exception& e) {
     std::cout.flush();
-    if (!quiet) std::cerr << program << ": error: " << e.what() << '\n';
+    // A failure the ranks agreed on is rank 0's to report; one of this rank's
+    // own is reported here.
+    if (!quiet || !detail::cluster_failure_agreed()) std::cerr << program << ": error: " << e.what() << '\n';
     status = kExitJobError;
   }
   if (status != 0) {

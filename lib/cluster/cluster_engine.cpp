@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <deque>
+#include <memory>
 
 #include "cluster/shuffle_plan.hpp"
 #include "engine/task_runner.hpp"
@@ -70,50 +71,71 @@ class StreamCursor {
   std::size_t offset_ = 0;
 };
 
-// Sends this rank's streams and receives the others', in the plan's rounds;
-// returns what came from each rank (nothing from this one).
-std::vector<ByteBuffer> exchange(const ShufflePlan& plan, const RankMapOutput& mapped, MpiWorld& world) {
-  const std::size_t me = static_cast<std::size_t>(world.rank());
+// What the exchange needs, all allocated before its first round (in a
+// step), so that the rounds, which are collective calls, cannot fail on one
+// rank alone.
+struct Exchange {
+  std::vector<StreamCursor> outgoing;  // to each rank
+  std::vector<ByteBuffer> received;    // from each rank (nothing from this one)
+  std::vector<char*> into;
+  std::unique_ptr<char[]> send_buffer;     // one round's
+  std::unique_ptr<char[]> receive_buffer;  // one round's
+  std::vector<int> send_counts;
+  std::vector<int> receive_counts;
+  std::vector<int> receive_offsets;
+};
+
+Exchange prepare_exchange(const ShufflePlan& plan, const RankMapOutput& mapped, std::size_t me) {
   const std::size_t ranks = plan.ranks();
-  std::vector<StreamCursor> outgoing(ranks);
+  Exchange exchange;
+  exchange.outgoing.resize(ranks);
   for (std::size_t p = 0; p < plan.partitions(); ++p) {
     if (plan.owner(p) == me) continue;
-    for (const MapOutput& run : mapped.runs) outgoing[plan.owner(p)].add(run.partition(p));
+    for (const MapOutput& run : mapped.runs) exchange.outgoing[plan.owner(p)].add(run.partition(p));
   }
-  std::vector<ByteBuffer> received(ranks);
-  std::vector<char*> into(ranks);
-  for (std::size_t from = 0; from < ranks; ++from)
-    into[from] = received[from].extend(plan.stream_size(from, me));
-  std::vector<char> send_buffer;
-  std::vector<char> receive_buffer;
-  std::vector<int> send_counts(ranks);
-  std::vector<int> receive_counts(ranks);
-  std::vector<int> receive_offsets(ranks);
+  exchange.received.resize(ranks);
+  exchange.into.resize(ranks);
+  std::uint64_t send_most = 0;
+  std::uint64_t receive_most = 0;
+  for (std::size_t r = 0; r < ranks; ++r) {
+    exchange.into[r] = exchange.received[r].extend(plan.stream_size(r, me));
+    send_most += std::min(plan.chunk(), plan.stream_size(me, r));
+    receive_most += std::min(plan.chunk(), plan.stream_size(r, me));
+  }
+  exchange.send_buffer = std::make_unique_for_overwrite<char[]>(send_most);
+  exchange.receive_buffer = std::make_unique_for_overwrite<char[]>(receive_most);
+  exchange.send_counts.resize(ranks);
+  exchange.receive_counts.resize(ranks);
+  exchange.receive_offsets.resize(ranks);
+  return exchange;
+}
+
+// Sends this rank's streams and receives the others', in the plan's rounds,
+// into exchange.received. Allocates nothing and throws nothing.
+void run_rounds(const ShufflePlan& plan, Exchange& exchange, MpiWorld& world) {
+  const std::size_t me = static_cast<std::size_t>(world.rank());
+  const std::size_t ranks = plan.ranks();
   for (std::size_t round = 0; round < plan.rounds(); ++round) {
-    std::size_t send_total = 0;
     std::size_t receive_total = 0;
-    for (std::size_t r = 0; r < ranks; ++r) {
-      send_counts[r] = static_cast<int>(plan.round_size(round, me, r));
-      receive_counts[r] = static_cast<int>(plan.round_size(round, r, me));
-      receive_offsets[r] = static_cast<int>(receive_total);
-      send_total += static_cast<std::size_t>(send_counts[r]);
-      receive_total += static_cast<std::size_t>(receive_counts[r]);
-    }
-    send_buffer.resize(send_total);
-    receive_buffer.resize(receive_total);
     std::size_t packed = 0;
-    for (std::size_t to = 0; to < ranks; ++to) {
-      outgoing[to].copy(send_buffer.data() + packed, static_cast<std::uint64_t>(send_counts[to]));
-      packed += static_cast<std::size_t>(send_counts[to]);
+    for (std::size_t r = 0; r < ranks; ++r) {
+      exchange.send_counts[r] = static_cast<int>(plan.round_size(round, me, r));
+      exchange.receive_counts[r] = static_cast<int>(plan.round_size(round, r, me));
+      exchange.receive_offsets[r] = static_cast<int>(receive_total);
+      receive_total += static_cast<std::size_t>(exchange.receive_counts[r]);
+      exchange.outgoing[r].copy(exchange.send_buffer.get() + packed,
+                                static_cast<std::uint64_t>(exchange.send_counts[r]));
+      packed += static_cast<std::size_t>(exchange.send_counts[r]);
     }
-    world.all_to_all(send_buffer.data(), send_counts, receive_buffer.data(), receive_counts, receive_offsets);
+    world.all_to_all(exchange.send_buffer.get(), exchange.send_counts, exchange.receive_buffer.get(),
+                     exchange.receive_counts, exchange.receive_offsets);
     for (std::size_t from = 0; from < ranks; ++from) {
-      if (receive_counts[from] == 0) continue;
-      std::memcpy(into[from] + round * plan.chunk(), receive_buffer.data() + receive_offsets[from],
-                  static_cast<std::size_t>(receive_counts[from]));
+      if (exchange.receive_counts[from] == 0) continue;
+      std::memcpy(exchange.into[from] + round * plan.chunk(),
+                  exchange.receive_buffer.get() + exchange.receive_offsets[from],
+                  static_cast<std::size_t>(exchange.receive_counts[from]));
     }
   }
-  return received;
 }
 
 // The ranks' runs to rank 0, in partition order (or, for a map-only job, in
@@ -196,8 +218,10 @@ RankRuns run_on_cluster(ErasedJob& job, const InputSet& input, const ClusterSett
     at += n;
   }
   const ShufflePlan plan(partitions, std::move(section_sizes), settings.round_bytes);
-  std::vector<ByteBuffer> received;
-  world.step([&] { received = exchange(plan, mapped, world); });
+  Exchange exchange;
+  world.step([&] { exchange = prepare_exchange(plan, mapped, me); });
+  run_rounds(plan, exchange, world);
+  const std::vector<ByteBuffer>& received = exchange.received;
   // The same for every rank: counted once.
   if (me == 0) counters(kEngineCounters, "shuffle rounds") = static_cast<std::int64_t>(plan.rounds());
   std::uint64_t sent = 0;
@@ -226,7 +250,7 @@ RankRuns run_on_cluster(ErasedJob& job, const InputSet& input, const ClusterSett
   });
   // The map output is reduced; only the runs are needed now.
   mapped = RankMapOutput();
-  received = std::vector<ByteBuffer>();
+  exchange = Exchange();
   clock.start_phase("collect", 0);
   collect_runs(std::move(mine), std::move(numbers), partitions, false, settings.gather, world, kept);
   return kept;

@@ -55,6 +55,13 @@ void add_rank_counters(Counters& counters, std::string_view serialized) {
   }
 }
 
+// The process's one MPI world, kept after a failed job until the failure
+// has been reported (end_cluster_job).
+std::optional<MpiWorld>& the_world() {
+  static std::optional<MpiWorld> world;
+  return world;
+}
+
 void run_ranks(ErasedJob& job, const std::vector<std::string>& inputs, const Options& options,
                Counters& counters, MpiWorld& world) {
   const bool root = world.rank() == 0;
@@ -63,7 +70,9 @@ void run_ranks(ErasedJob& job, const std::vector<std::string>& inputs, const Opt
   std::optional<Output> out;
   world.step([&] {
     check_shared_inputs(inputs);
-    if (root) out.emplace(options);
+    // Open MPI relays a rank's standard output through a pseudo-terminal,
+    // whatever mpirun's is.
+    if (root) out.emplace(options, Output::StandardOutput::relayed);
   });
   // Part files are written by the rank that reduced them, into rank 0's
   // temporary directory, which rank 0 commits once every rank has written.
@@ -130,13 +139,6 @@ void run_ranks(ErasedJob& job, const std::vector<std::string>& inputs, const Opt
 
 }  // namespace
 
-// The process's one MPI world, kept after a failed job until the failure
-// has been reported (end_cluster_job).
-std::optional<MpiWorld>& the_world() {
-  static std::optional<MpiWorld> world;
-  return world;
-}
-
 void run_job_on_cluster(ErasedJob& job, const std::vector<std::string>& inputs, const Options& options,
                         Counters& counters) {
   std::optional<MpiWorld>& world = the_world();
@@ -154,5 +156,7 @@ void run_job_on_cluster(ErasedJob& job, const std::vector<std::string>& inputs, 
 }
 
 void end_cluster_job() { the_world().reset(); }
+
+bool cluster_failure_agreed() { return the_world() && the_world()->failure_agreed(); }
 
 }  // namespace mapreduce::detail

@@ -27,6 +27,10 @@ void run_job_on_cluster(ErasedJob& job, const std::vector<std::string>& inputs, 
 // nothing when there is no MPI job.
 void end_cluster_job();
 
+// Whether the failure being reported is one the ranks of an MPI job agreed
+// on, which rank 0 reports for all of them.
+bool cluster_failure_agreed();
+
 // Whether this process was started by an MPI launcher as a rank other than
 // 0, from the launcher's environment (OMPI_COMM_WORLD_RANK, PMIX_RANK), so
 // that the command line's errors, which every rank finds alike, are printed

@@ -13,4 +13,6 @@ void run_job_on_cluster(ErasedJob&, const std::vector<std::string>&, const Optio
 
 void end_cluster_job() {}
 
+bool cluster_failure_agreed() { return false; }
+
 }  // namespace mapreduce::detail

@@ -148,8 +148,8 @@ MpiWorld::MpiWorld() {
 MpiWorld::~MpiWorld() { MPI_Finalize(); }
 
 void MpiWorld::abort_job(const std::string& message) {
-  write_to_standard_error("mapreduce: rank " + std::to_string(rank_) + " on " + host_ + ": " + message +
-                          " (outside a step the ranks agree on: aborting every rank)\n");
+  write_to_standard_error("mapreduce: error: rank " + std::to_string(rank_) + " on " + host_ + ": " +
+                          message + " (outside a step the ranks agree on: aborting every rank)\n");
   MPI_Abort(MPI_COMM_WORLD, 1);
   std::_Exit(1);
 }
@@ -203,27 +203,45 @@ void MpiWorld::all_to_all(const char* send, std::span<const int> send_counts, ch
 }
 
 std::vector<ByteBuffer> MpiWorld::gather_to_root(std::span<const std::string_view> pieces) {
-  std::vector<ByteBuffer> gathered;
+  // The sizes first, so that rank 0 makes room for everything in a step
+  // (running out of memory there is the job's error, agreed on), then the
+  // bytes.
+  std::vector<std::uint64_t> sizes;
   if (rank_ != 0) {
-    std::vector<std::uint64_t> sizes;
     sizes.push_back(pieces.size());
     for (std::string_view piece : pieces) sizes.push_back(piece.size());
     MPI_Send(sizes.data(), static_cast<int>(sizes.size()), MPI_UINT64_T, 0, 0, MPI_COMM_WORLD);
+  } else {
+    for (int from = 1; from < size_; ++from) {
+      MPI_Status status;
+      MPI_Probe(from, 0, MPI_COMM_WORLD, &status);
+      int count = 0;
+      MPI_Get_count(&status, MPI_UINT64_T, &count);
+      const std::size_t at = sizes.size();
+      sizes.resize(at + static_cast<std::size_t>(count));
+      MPI_Recv(sizes.data() + at, count, MPI_UINT64_T, from, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    }
+  }
+  std::vector<ByteBuffer> gathered;
+  std::vector<char*> into;
+  step([&] {
+    if (rank_ != 0) return;
+    for (std::size_t at = 0; at < sizes.size(); at += 1 + sizes[at]) {
+      for (std::size_t i = 1; i <= sizes[at]; ++i)
+        into.push_back(gathered.emplace_back().extend(sizes[at + i]));
+    }
+  });
+  if (rank_ != 0) {
     for (std::string_view piece : pieces) {
       if (!piece.empty()) send_bytes(piece.data(), piece.size(), 0);
     }
     return gathered;
   }
-  for (int from = 1; from < size_; ++from) {
-    MPI_Status status;
-    MPI_Probe(from, 0, MPI_COMM_WORLD, &status);
-    int count = 0;
-    MPI_Get_count(&status, MPI_UINT64_T, &count);
-    std::vector<std::uint64_t> sizes(static_cast<std::size_t>(count));
-    MPI_Recv(sizes.data(), count, MPI_UINT64_T, from, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-    for (std::size_t i = 1; i < sizes.size(); ++i) {
-      ByteBuffer& piece = gathered.emplace_back();
-      if (sizes[i] != 0) receive_bytes(piece.extend(sizes[i]), sizes[i], from);
+  std::size_t next = 0;
+  std::size_t at = 0;
+  for (int from = 1; from < size_; ++from, at += 1 + sizes[at]) {
+    for (std::size_t i = 1; i <= sizes[at]; ++i, ++next) {
+      if (sizes[at + i] != 0) receive_bytes(into[next], sizes[at + i], from);
     }
   }
   return gathered;

@@ -69,7 +69,9 @@ class MpiWorld {
   void all_to_all(const char* send, std::span<const int> send_counts, char* receive,
                   std::span<const int> receive_counts, std::span<const int> receive_offsets);
   // Rank 0 gets every other rank's `pieces`, in rank order, then piece order;
-  // the others get nothing. Sent point to point, in messages under 1 GiB.
+  // the others get nothing. Sent point to point, in messages under 1 GiB,
+  // once rank 0 has made room for them: its running out of memory is agreed
+  // on, as a step's failure.
   std::vector<ByteBuffer> gather_to_root(std::span<const std::string_view> pieces);
   // Rank 0's `text`, on every rank.
   std::string broadcast_from_root(std::string text);

@@ -7,6 +7,13 @@
 
 namespace mapreduce::detail {
 
+// The first map task of rank `rank` of `ranks`, for map tasks of these
+// sizes in input order: the first that starts in the rank's equal share of
+// the bytes, [total × rank / ranks, total × (rank + 1) / ranks). Each rank
+// maps the tasks from its first to the next rank's, so that rank order is
+// input order; first_task(sizes, ranks, ranks) is the number of tasks.
+std::size_t first_task(std::span<const std::uint64_t> task_sizes, std::size_t rank, std::size_t ranks);
+
 // The cluster engine's shuffle, as numbers: where each section of the map
 // output goes and in which rounds its bytes travel. Every rank builds the
 // same plan from every rank's section sizes, so no more is sent to agree on
@@ -18,13 +25,6 @@ namespace mapreduce::detail {
 // partition's in run order. The streams travel in rounds: in each, every
 // rank sends every other at most chunk() bytes of its stream, the next part,
 // so that a round moves at most about `round_bytes` from any rank.
-// The first map task of rank `rank` of `ranks`, for map tasks of these
-// sizes in input order: the first that starts in the rank's equal share of
-// the bytes, [total × rank / ranks, total × (rank + 1) / ranks). Each rank
-// maps the tasks from its first to the next rank's, so that rank order is
-// input order; first_task(sizes, ranks, ranks) is the number of tasks.
-std::size_t first_task(std::span<const std::uint64_t> task_sizes, std::size_t rank, std::size_t ranks);
-
 class ShufflePlan {
  public:
   // `section_sizes[s]`: rank s's runs' section sizes, run-major (run k's

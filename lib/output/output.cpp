@@ -59,7 +59,7 @@ bool directory_is_empty(const std::string& path) {
 
 }  // namespace
 
-Output::Output(const Options& options) {
+Output::Output(const Options& options, StandardOutput standard_output) {
   buffer_.reserve(kBufferSize);
   // First, as it may throw: once a temporary exists, only the destructor
   // removes it, and a constructor that throws runs none.
@@ -146,7 +146,7 @@ Output::Output(const Options& options) {
   std::cout.flush();
   std::fflush(stdout);
   fd_ = STDOUT_FILENO;
-  refuse_terminal();
+  if (standard_output == StandardOutput::direct) refuse_terminal();
 }
 
 // As gzip and zstd do: compressed bytes on a terminal help no one and may

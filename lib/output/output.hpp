@@ -29,7 +29,10 @@ class Output {
   // or unwritable directory), or UsageError for an output file that is a
   // directory, an output directory that exists and is not empty, or
   // compressed output to a terminal.
-  explicit Output(const Options& options);
+  // How standard output is reached: directly, or relayed by an MPI launcher
+  // through a pseudo-terminal, which is no reason to refuse compressed bytes.
+  enum class StandardOutput { direct, relayed };
+  explicit Output(const Options& options, StandardOutput standard_output = StandardOutput::direct);
   // Part files for options.output_dir written into `temporary_directory`,
   // the temporary of another process's Output for it (a cluster rank's
   // into rank 0's, which commits it, and removes every part file it
