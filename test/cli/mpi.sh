@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # mpi.sh CASE SUBREAPER WORD_COUNT MOVIE_RATINGS SLOW_JOB DATA_DIR MPIRUN INVERTED_INDEX GREP_LINES
+#        FAIL_LARGE_ALLOCATIONS
 #
 # The MPI backend (--mpi, issue 15): the programs run as the ranks of
 # `mpirun -np N PROGRAM --mpi ...`, N = 1, 2 and 4 on a machine of two cores
@@ -65,6 +66,13 @@
 #                  word_count --mpi with MPICH's PMI_SIZE and PMI_RANK in its
 #                  environment, as that launcher starts it: status 2, the
 #                  variable and mpirun named, nothing written
+#   out-of-memory  inverted_index at N = 2 on a skewed input, with every
+#                  allocation over 3 MB failing in rank 1 alone
+#                  (FAIL_LARGE_ALLOCATIONS preloaded), which then cannot
+#                  make room for what rank 0 sends it: it must not leave rank
+#                  0 waiting in the shuffle; status 1, one error line "rank 1
+#                  on HOST: out of memory: cannot grow a buffer ... from 0",
+#                  no -o FILE, within mpirun's time limit
 #   without-mpi    mpirun -np 2 word_count without --mpi: status 2, the error
 #                  ("started 2 ranks ... without --mpi ... add --mpi") once,
 #                  no -o FILE
@@ -77,11 +85,12 @@
 # still fails the case.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
-if [[ $# -ne 9 ]]; then
-  echo "usage: $0 CASE SUBREAPER WORD_COUNT MOVIE_RATINGS SLOW_JOB DATA_DIR MPIRUN INVERTED_INDEX GREP_LINES" >&2
+if [[ $# -ne 10 ]]; then
+  echo "usage: $0 CASE SUBREAPER WORD_COUNT MOVIE_RATINGS SLOW_JOB DATA_DIR MPIRUN INVERTED_INDEX GREP_LINES" \
+    "FAIL_LARGE_ALLOCATIONS" >&2
   exit 2
 fi
-mpirun=$7 inverted_index=$8 grep_lines=$9
+mpirun=$7 inverted_index=$8 grep_lines=$9 fail_large_allocations=${10}
 cli_init "${@:1:6}"
 
 # A run still going after this many seconds is a hang: mpirun ends it
@@ -659,6 +668,27 @@ case $case_name in
       fail "word_count --mpi under another MPI's launcher does not say so: $(head -c 300 "$err")"
     grep -qF "mpirun" "$err" || fail "word_count --mpi under another MPI's launcher does not name mpirun"
     if [[ -s $out || -e $work/out.tsv ]]; then fail "word_count --mpi under another MPI's launcher wrote output"; fi
+    ;;
+  out-of-memory)
+    # Skewed: the first half (rank 0's) has ten words a line, the second one
+    # long word, so rank 1's own map output is small but what rank 0 sends
+    # it (8 MiB with --reducers 2) is over the limit.
+    awk 'BEGIN { srand(5)
+      for (i = 0; i < 25000; i++) { l = "w" int(rand() * 3000); for (j = 0; j < 9; j++) l = l " w" int(rand() * 3000); print l }
+      for (k = 0; k < 30; k++) t = t "abcdefghij"
+      for (i = 0; i < 5000; i++) print t i }' >"$work/skewed.txt"
+    mpi_run out-of-memory 2 -x "LD_PRELOAD=$fail_large_allocations" -x FAIL_RANK=1 -x FAIL_OVER=3000000 \
+      "$inverted_index" --mpi --reducers 2 -o "$work/out.tsv" "$work/skewed.txt"
+    expect_status 1 "mpirun -np 2 inverted_index --mpi with rank 1 out of memory"
+    grep "^inverted_index: error: " "$err" || true
+    errors=$(grep -c "^inverted_index: error: " "$err" || true)
+    if ((errors != 1)); then
+      fail "mpirun -np 2 inverted_index --mpi with rank 1 out of memory: $errors error lines, not 1"
+      show_stderr
+    fi
+    grep -qE "^inverted_index: error: rank 1 on .*: out of memory: cannot grow a buffer of intermediate records from 0 " "$err" ||
+      fail "mpirun -np 2 inverted_index --mpi with rank 1 out of memory: the error does not name rank 1 and the cause"
+    if [[ -e $work/out.tsv ]]; then fail "mpirun -np 2 inverted_index --mpi with rank 1 out of memory wrote output"; fi
     ;;
   without-mpi)
     mpi_run without-mpi 2 "$word_count" -o "$work/out.tsv" "$data_dir/sample.txt"
