@@ -207,17 +207,7 @@ RankRuns run_on_cluster(ErasedJob& job, const InputSet& input, const ClusterSett
   world.step([&] { mapped = map_share(job, input, first, last, partitions, counters, clock); });
 
   clock.start_phase("shuffle", 0);
-  const std::vector<std::uint64_t> all_sizes = world.all_gather(mapped.section_sizes);
-  std::vector<std::uint64_t> run_counts = world.all_gather(std::vector<std::uint64_t>{mapped.runs.size()});
-  std::vector<std::vector<std::uint64_t>> section_sizes(ranks);
-  std::size_t at = 0;
-  for (std::size_t r = 0; r < ranks; ++r) {
-    const std::size_t n = static_cast<std::size_t>(run_counts[r]) * partitions;
-    section_sizes[r].assign(all_sizes.begin() + static_cast<std::ptrdiff_t>(at),
-                            all_sizes.begin() + static_cast<std::ptrdiff_t>(at + n));
-    at += n;
-  }
-  const ShufflePlan plan(partitions, std::move(section_sizes), settings.round_bytes);
+  const ShufflePlan plan(partitions, world.all_gather(mapped.section_sizes), settings.round_bytes);
   Exchange exchange;
   world.step([&] { exchange = prepare_exchange(plan, mapped, me); });
   run_rounds(plan, exchange, world);

@@ -27,15 +27,14 @@ void check_shared_inputs(const std::vector<std::string>& inputs) {
 // Every rank must have cut the same map tasks, or they would map different
 // data: the same input names on hosts that do not share the files.
 void check_same_tasks(const InputSet& input, MpiWorld& world) {
-  const std::vector<std::uint64_t> seen =
+  const std::vector<std::vector<std::uint64_t>> seen =
       world.all_gather(std::vector<std::uint64_t>{input.tasks().size(), input.stored_bytes()});
   world.step([&] {
-    for (int r = 1; r < world.size(); ++r) {
-      if (seen[2 * r] != seen[0] || seen[2 * r + 1] != seen[1]) {
-        throw InputError("the ranks see different inputs: rank 0 has " + std::to_string(seen[1]) +
-                         " bytes in " + std::to_string(seen[0]) + " map tasks, rank " + std::to_string(r) +
-                         " has " + std::to_string(seen[2 * r + 1]) + " bytes in " +
-                         std::to_string(seen[2 * r]) +
+    for (std::size_t r = 1; r < seen.size(); ++r) {
+      if (seen[r] != seen[0]) {
+        throw InputError("the ranks see different inputs: rank 0 has " + std::to_string(seen[0][1]) +
+                         " bytes in " + std::to_string(seen[0][0]) + " map tasks, rank " + std::to_string(r) +
+                         " has " + std::to_string(seen[r][1]) + " bytes in " + std::to_string(seen[r][0]) +
                          "; the inputs must be on a file system every rank sees");
       }
     }

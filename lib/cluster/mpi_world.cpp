@@ -174,7 +174,7 @@ void MpiWorld::agree(std::exception_ptr failure) {
   throw_failure(static_cast<FailureKind>(header[0]), message);
 }
 
-std::vector<std::uint64_t> MpiWorld::all_gather(std::span<const std::uint64_t> mine) {
+std::vector<std::vector<std::uint64_t>> MpiWorld::all_gather(std::span<const std::uint64_t> mine) {
   const int count = static_cast<int>(mine.size());
   std::vector<int> counts(static_cast<std::size_t>(size_));
   MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD);
@@ -187,7 +187,10 @@ std::vector<std::uint64_t> MpiWorld::all_gather(std::span<const std::uint64_t> m
   std::vector<std::uint64_t> all(static_cast<std::size_t>(total));
   MPI_Allgatherv(mine.data(), count, MPI_UINT64_T, all.data(), counts.data(), offsets.data(), MPI_UINT64_T,
                  MPI_COMM_WORLD);
-  return all;
+  std::vector<std::vector<std::uint64_t>> by_rank(counts.size());
+  for (std::size_t r = 0; r < counts.size(); ++r)
+    by_rank[r].assign(all.begin() + offsets[r], all.begin() + offsets[r] + counts[r]);
+  return by_rank;
 }
 
 void MpiWorld::all_to_all(const char* send, std::span<const int> send_counts, char* receive,

@@ -60,8 +60,8 @@ class MpiWorld {
 
   // Collective calls. Every rank calls them in the same order.
 
-  // Every rank's `mine`, in rank order.
-  std::vector<std::uint64_t> all_gather(std::span<const std::uint64_t> mine);
+  // Every rank's `mine` (of any length), in rank order.
+  std::vector<std::vector<std::uint64_t>> all_gather(std::span<const std::uint64_t> mine);
   // The bytes of `send`, `send_counts[d]` of them for rank d one after the
   // other, to every rank; the bytes from rank s arrive in `receive`, at
   // `receive_offsets[s]`, `receive_counts[s]` of them. Counts and offsets
