@@ -12,6 +12,7 @@
 #include "api/help_text.hpp"
 #include "api/option_rules.hpp"
 #include "cluster/cluster_job.hpp"
+#include "cluster/launcher_environment.hpp"
 #include "ipc/interruption.hpp"
 #include "mapreduce/detail/line_format.hpp"
 #include "mapreduce/error.hpp"

@@ -31,14 +31,4 @@ void end_cluster_job();
 // on, which rank 0 reports for all of them.
 bool cluster_failure_agreed();
 
-// Whether this process was started by an MPI launcher as a rank other than
-// 0, from the launcher's environment (OMPI_COMM_WORLD_RANK, PMIX_RANK), so
-// that the command line's errors, which every rank finds alike, are printed
-// by rank 0 alone. Needs no MPI.
-bool launched_as_other_rank();
-
-// The number of ranks an MPI launcher started, from its environment
-// (OMPI_COMM_WORLD_SIZE); 0 when none did. Needs no MPI.
-unsigned launched_ranks();
-
 }  // namespace mapreduce::detail

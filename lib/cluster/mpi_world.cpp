@@ -6,9 +6,9 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
 
 #include "base/stderr_writer.hpp"
+#include "cluster/launcher_environment.hpp"
 #include "mapreduce/error.hpp"
 #include "output/output.hpp"
 
@@ -82,30 +82,6 @@ void check_init(int result) {
   throw ResourceError("--mpi: MPI_Init failed: " + std::string(text, static_cast<std::size_t>(length)));
 }
 
-const char* environment(const char* name) {
-  const char* value = std::getenv(name);
-  return value != nullptr && *value != '\0' ? value : nullptr;
-}
-
-// Refuses a process no launcher started, or one started by a launcher that
-// this MPI cannot talk to: Open MPI would run each such process as a
-// singleton, a job of one rank, N times over.
-void check_launcher() {
-#ifdef OPEN_MPI
-  if (environment("OMPI_COMM_WORLD_SIZE") != nullptr || environment("PMIX_RANK") != nullptr) return;
-  for (const char* foreign : {"PMI_SIZE", "PMI_RANK", "MPI_LOCALRANKID", "SLURM_PROCID"}) {
-    if (const char* value = environment(foreign)) {
-      throw UsageError(std::string("--mpi: this program uses Open MPI, but another launcher started it (") +
-                       foreign + "=" + value +
-                       "), which would make every process a job of its own: start it with Open MPI's "
-                       "mpirun (or srun --mpi=pmix)");
-    }
-  }
-  throw UsageError(
-      "--mpi needs an MPI launcher: start the program as mpirun -np N PROGRAM --mpi [OPTION]... INPUT...");
-#endif
-}
-
 constexpr std::size_t kMessageBytes = std::size_t(1) << 30;  // under MPI's int counts
 
 void send_bytes(const char* data, std::size_t size, int to) {
@@ -135,7 +111,9 @@ MpiWorld::MpiWorld() {
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (initialized) throw UsageError("--mpi: MPI is in use already: a program runs one --mpi job");
-  check_launcher();
+#ifdef OPEN_MPI
+  check_open_mpi_launcher();
+#endif
   check_init(MPI_Init(nullptr, nullptr));
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &size_);
