@@ -34,6 +34,7 @@
 
 namespace {
 
+using mapreduce::test::for_each_space_separated_word;
 using mapreduce::test::gzip;
 using mapreduce::test::JobFixture;
 using mapreduce::test::options_for;
@@ -74,16 +75,10 @@ struct Counted final : mapreduce::MapReduceConcurrent<Counted<kCombine>, std::st
       if (fault_ == Fault::kill_in_mapper && first_time(marker_)) std::raise(SIGKILL);
       if (fault_ == Fault::throw_in_mapper && first_time(marker_)) throw std::runtime_error("once");
     }
-    std::size_t i = 0;
-    while (i < line.size()) {
-      while (i < line.size() && line[i] == ' ') ++i;
-      const std::size_t start = i;
-      while (i < line.size() && line[i] != ' ') ++i;
-      if (i > start) {
-        emit(line.substr(start, i - start), 1);
-        ++this->counter(kUser, "mapper words");
-      }
-    }
+    for_each_space_separated_word(line, [&](std::string_view word) {
+      emit(word, 1);
+      ++this->counter(kUser, "mapper words");
+    });
   }
   void combiner(std::string_view key, std::int64_t& total, std::int64_t count) requires kCombine {
     ++this->counter(kUser, "combiner calls");

@@ -36,6 +36,7 @@ namespace data = boost::unit_test::data;
 using mapreduce::Compression;
 using mapreduce::test::directory_entries;
 using mapreduce::test::first_difference;
+using mapreduce::test::for_each_space_separated_word;
 using mapreduce::test::gunzip;
 using mapreduce::test::JobFixture;
 using mapreduce::test::message_of;
@@ -53,13 +54,7 @@ struct Words final : mapreduce::MapReduceConcurrent<Words, std::string, std::int
   int setups = 0;
   void setup() { ++setups; }
   void mapper(std::string_view line, Emitter& emit) {
-    std::size_t i = 0;
-    while (i < line.size()) {
-      while (i < line.size() && line[i] == ' ') ++i;
-      const std::size_t start = i;
-      while (i < line.size() && line[i] != ' ') ++i;
-      if (i > start) emit(line.substr(start, i - start), 1);
-    }
+    for_each_space_separated_word(line, [&](std::string_view word) { emit(word, 1); });
   }
   std::pair<std::string_view, std::int64_t> reducer(std::string_view word, Values counts) {
     std::int64_t total = 0;

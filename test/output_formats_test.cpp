@@ -42,6 +42,7 @@ namespace {
 using mapreduce::test::directory_entries;
 using mapreduce::test::escaped;
 using mapreduce::test::first_difference;
+using mapreduce::test::for_each_space_separated_word;
 using mapreduce::test::JobFixture;
 using mapreduce::test::message_of;
 using mapreduce::test::new_entries;
@@ -60,13 +61,7 @@ struct Words final : mapreduce::MapReduceConcurrent<Words, std::string, std::int
   void setup() { ++setups; }
   void mapper(std::string_view line, Emitter& emit) {
     if (line == "FAIL" && fault_ == Fault::throw_in_mapper) throw std::runtime_error("deliberate");
-    std::size_t i = 0;
-    while (i < line.size()) {
-      while (i < line.size() && line[i] == ' ') ++i;
-      const std::size_t start = i;
-      while (i < line.size() && line[i] != ' ') ++i;
-      if (i > start) emit(line.substr(start, i - start), 1);
-    }
+    for_each_space_separated_word(line, [&](std::string_view word) { emit(word, 1); });
   }
   std::pair<std::string_view, std::int64_t> reducer(std::string_view word, Values counts) {
     if (word == "FAIL" && fault_ == Fault::kill_in_reducer) std::raise(SIGKILL);

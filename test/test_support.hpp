@@ -348,6 +348,19 @@ inline std::size_t line_number(std::string_view line) {
   return number;
 }
 
+// Calls f for each run of bytes other than ' ' in `line`: the tests' word
+// rule.
+template <class F>
+void for_each_space_separated_word(std::string_view line, F&& f) {
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && line[i] == ' ') ++i;
+    const std::size_t start = i;
+    while (i < line.size() && line[i] != ' ') ++i;
+    if (i > start) f(line.substr(start, i - start));
+  }
+}
+
 // Calls f for each word after the number that starts with 'k': what the
 // fault tests' mappers emit.
 template <class F>
