@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -170,6 +171,25 @@ struct Options {
   // once.
   bool retry_exceptions = false;
 
+  // The memory the job may hold for intermediate data (map output waiting
+  // for reduce), all processes together; 0 means the default, half of the
+  // machine's physical memory (or of its control group's limit); at least
+  // kMinMemoryLimit. Each of the concurrent engine's workers gets
+  // an equal share. When a worker's share is full, it writes its further map
+  // output to disk as runs sorted by key (spills), and reduce merges them
+  // back with bounded memory: the output is the same, byte for byte. A
+  // job with a combiner keeps one map task's table of combined values in
+  // memory whatever the limit; each reduced partition's output lines stay
+  // in memory too. Not with mpi (UsageError: the cluster engine does not
+  // spill).
+  std::uint64_t memory_limit = 0;
+
+  // Where spilled runs go: a directory on a local disk with room for the
+  // map output past memory_limit. Empty means $TMPDIR, or /tmp. The files
+  // are unlinked as soon as they are made, so nothing is left there on any
+  // exit. Not with mpi (UsageError).
+  std::string spill_dir = {};
+
   // Run as one rank of an MPI job, started by Open MPI's mpirun (README,
   // "Running on a cluster"): the ranks share the map tasks, exchange the map
   // output so that each reduces its partitions (4 per rank unless reducers
@@ -185,6 +205,7 @@ struct Options {
   // receives; 0 means 64 MiB; at most 1 GiB (more is taken as 1 GiB).
   std::size_t mpi_round_bytes = 0;
 
+  static constexpr std::uint64_t kMinMemoryLimit = 1024;
   static constexpr unsigned kMaxProcesses = 256;
   static constexpr unsigned kMaxAttempts = 100;
   static constexpr unsigned kMaxReducers = 4096;

@@ -157,6 +157,12 @@ const ModeRule kModeRules[] = {
      "Hadoop starts a streaming task as one process of its own", nullptr, nullptr},
     {"mpi-round-size", "mpi_round_bytes", [](const Options& o) { return o.mpi_round_bytes != 0; },
      "a streaming task sends nothing to other processes", nullptr, nullptr},
+    {"memory-limit", "memory_limit", [](const Options& o) { return o.memory_limit != 0; },
+     "Hadoop sorts, spills and merges a streaming task's data itself (mapreduce.task.io.sort.mb)", nullptr,
+     nullptr, "the cluster engine does not spill: each rank holds its map output in memory"},
+    {"spill-dir", "spill_dir", [](const Options& o) { return !o.spill_dir.empty(); },
+     "Hadoop sorts, spills and merges a streaming task's data itself (mapreduce.cluster.local.dir)", nullptr,
+     nullptr, "the cluster engine does not spill: each rank holds its map output in memory"},
 };
 
 const char* mode_option(RunMode mode) {
@@ -351,6 +357,11 @@ void check_options(const Options& options) {
   }
   if (options.mpi && options.sequential)
     throw UsageError("mpi and sequential exclude each other: each rank runs its share in one process");
+  if (options.memory_limit != 0 && options.memory_limit < Options::kMinMemoryLimit) {
+    throw UsageError("memory_limit must be 0 (the default) or at least " +
+                     std::to_string(Options::kMinMemoryLimit) + " bytes, not " +
+                     std::to_string(options.memory_limit));
+  }
   if (options.mpi_round_bytes != 0 && !options.mpi)
     throw UsageError("mpi_round_bytes is for mpi only: it sizes the rounds of the exchange between ranks");
   check_compression(options, Spelling::options);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <limits>
 #include <sstream>
 #include <utility>
 #include <vector>
@@ -124,6 +125,7 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   std::string records = "lines";
   std::string compress;
   std::string mpi_round_size;
+  std::string memory_limit;
   std::vector<std::string> inputs;
   po::options_description general;
   general.add_options()("help,h", "show this help and exit")("version", "show the version and exit")(
@@ -153,6 +155,11 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
       "run a task at most N times when its worker dies (1 to 100; default: 4)")(
       "task-timeout", po::value<double>(&options.task_timeout)->value_name("SECONDS"),
       "kill a task that runs longer than SECONDS and treat it as a crash (default: no limit)")(
+      "memory-limit", po::value<std::string>(&memory_limit)->value_name("SIZE"),
+      "hold at most SIZE of map output in memory, all processes together (such as 512M or 4G; default: "
+      "half the physical memory); past it, spill sorted runs to disk and merge them (same output)")(
+      "spill-dir", po::value<std::string>(&options.spill_dir)->value_name("DIR"),
+      "where spilled runs go (default: $TMPDIR, or /tmp); nothing is left there on any exit")(
       "progress", "show a progress line on standard error (the default when it is a terminal)")(
       "no-progress", "show no progress line")("stats", "print the counters on standard error after the job")(
       "stream-map", "act as a Hadoop Streaming mapper: input lines in, key<TAB>value lines out")(
@@ -265,6 +272,17 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
         throw UsageError("--compress must be gzip, zstd or none, not '" + compress + "'");
     }
     detail::check_compression(options, detail::Spelling::command_line);
+    if (values.count("memory-limit")) {
+      try {
+        options.memory_limit = detail::parse_byte_size(memory_limit, ByteSize{Options::kMinMemoryLimit},
+                                                       ByteSize{std::numeric_limits<std::uint64_t>::max()})
+                                   .bytes;
+      } catch (const UsageError& e) {
+        throw UsageError("--memory-limit " + std::string(e.what()) + ", not '" + memory_limit + "'");
+      }
+    }
+    if (values.count("spill-dir") && options.spill_dir.empty())
+      throw UsageError("--spill-dir needs a directory, not ''");
     if (values.count("mpi-round-size")) {
       if (!values.count("mpi")) throw UsageError("--mpi-round-size is for --mpi only");
       try {

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstdint>
 #include <deque>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -39,6 +41,10 @@ struct EngineSettings {
   double task_timeout = 0;
   bool retry_exceptions = false;
   bool show_progress = false;
+  // What the map output may hold in memory, all processes together, before
+  // it spills to files in spill_dir (Options::memory_limit, resolved).
+  std::uint64_t memory_limit = UINT64_MAX;
+  std::string spill_dir = "/tmp";
 };
 
 // Everything in this process: the map tasks one after the other, then the

@@ -13,12 +13,15 @@
 #include "mapreduce/detail/erased_job.hpp"
 #include "mapreduce/error.hpp"
 #include "output/output.hpp"
+#include "spill/memory_budget.hpp"
+#include "spill/spill_file.hpp"
 
 namespace mapreduce::detail {
 namespace {
 
 // The engine's settings from checked options: processes 0 is one per online
-// CPU, at most Options::kMaxProcesses.
+// CPU, at most Options::kMaxProcesses; the memory limit and the spill
+// directory their defaults when unset.
 EngineSettings settings_of(const Options& options) {
   EngineSettings settings;
   settings.reducers = options.reducers;
@@ -30,6 +33,8 @@ EngineSettings settings_of(const Options& options) {
   settings.task_timeout = options.task_timeout;
   settings.retry_exceptions = options.retry_exceptions;
   settings.show_progress = options.progress;
+  settings.memory_limit = options.memory_limit != 0 ? options.memory_limit : default_memory_limit();
+  settings.spill_dir = spill_directory(options.spill_dir);
   return settings;
 }
 

@@ -1,7 +1,10 @@
 #include <deque>
+#include <string>
 
 #include "engine/engines.hpp"
 #include "engine/task_runner.hpp"
+#include "spill/map_spill.hpp"
+#include "spill/spill_file.hpp"
 
 namespace mapreduce::detail {
 namespace {
@@ -20,36 +23,133 @@ ReducedRuns map_only(ErasedJob& job, const InputSet& input, Counters& counters, 
   return reduced;
 }
 
+// The map output kept for reduce, map run by map run in input order: in
+// memory while the memory limit holds, past it as sorted runs in the spill
+// file.
+class KeptMapRuns {
+ public:
+  KeptMapRuns(const EngineSettings& settings, std::size_t partitions)
+      : limit_(settings.memory_limit),
+        partitions_(partitions),
+        spill_(settings.spill_dir),
+        spiller_(spill_, partitions),
+        merge_{&spill_, merge_shape(settings.memory_limit)} {}
+
+  // Where the next map run's records go: spilled once they pass what the
+  // limit leaves.
+  MapOutput& next() {
+    current_.clear();
+    current_.spill_past(spill_threshold(limit_, held_), &spiller_);
+    return current_;
+  }
+  MapRunSpiller& spiller() { return spiller_; }
+
+  // Keeps the map run next() gave, counting it.
+  void keep(Counters& counters) {
+    Run& run = runs_.emplace_back();
+    if (spill_rest(spiller_, current_, held_, limit_)) {
+      count_map_output(current_, counters, &spiller_);
+      for (std::size_t p = 0; p < partitions_; ++p) run.index.emplace_back(spiller_.index(p));
+      spiller_.reset();
+      spilled_ = true;
+      return;
+    }
+    count_map_output(current_, counters);
+    held_ += current_.bytes();
+    current_.spill_past(0, nullptr);
+    run.memory = &memory_.emplace_back(std::move(current_));
+    current_ = MapOutput(partitions_);
+  }
+
+  // A reduce task for partition p, given its sections of every kept run.
+  ReduceTask reduce_task(ErasedJob& job, std::size_t p) const {
+    ReduceTask task(job, spilled_ ? &merge_ : nullptr);
+    for (const Run& run : runs_) {
+      if (run.memory != nullptr) {
+        task.add(run.memory->partition(p));
+      } else {
+        for (const SpillExtent& extent : spill_extents(run.index[p])) task.add_spilled(spill_, extent);
+      }
+    }
+    return task;
+  }
+
+ private:
+  struct Run {
+    const MapOutput* memory = nullptr;
+    std::vector<std::string> index;  // when spilled: MapRunSpiller::index per partition
+  };
+  const std::uint64_t limit_;
+  const std::size_t partitions_;
+  SpillFile spill_;
+  MapRunSpiller spiller_;
+  SpillMerge merge_;
+  MapOutput current_{partitions_};
+  std::deque<MapOutput> memory_;
+  std::vector<Run> runs_;
+  std::uint64_t held_ = 0;
+  bool spilled_ = false;
+};
+
 // A job that combines in any order: one table of combined values for all
 // the map tasks (the engine's one process is its one worker), reduced
-// straight from that table when there is one partition, or written into the
-// partitions once, at the end, when there are more.
+// straight from that table when there is one partition and it never
+// outgrew the memory limit, or written into the partitions at the end, and
+// each time it reached the limit before (as a spilled run).
 ReducedRuns combined_across_tasks(ErasedJob& job, const InputSet& input, std::size_t partitions,
-                                  Counters& counters, JobClock& clock) {
-  MapOutput mapped(partitions);
+                                  const EngineSettings& settings, Counters& counters, JobClock& clock) {
+  KeptMapRuns kept(settings, partitions);
   clock.start_phase("map", input.stored_bytes());
+  bool spilled = false;
   for (std::size_t t = 0; t < input.tasks().size(); ++t) {
-    run_map_task(job, input, t, mapped, counters);
+    MapOutput scratch(partitions);
+    run_map_task(job, input, t, scratch, counters);
+    if (job.combined_bytes() >= settings.memory_limit) {
+      MapOutput& mapped = kept.next();
+      flush_combined(job, mapped, counters);
+      kept.spiller().spill(mapped);
+      kept.keep(counters);
+      spilled = true;
+    }
     clock.advance(input.tasks()[t].bytes.size());
   }
   clock.start_phase("reduce", partitions);
-  ReducedRuns reduced;
-  if (partitions > 1) {
-    flush_combined(job, mapped, counters);
-    count_map_output(mapped, counters);
+  if (partitions > 1 || spilled) {
+    flush_combined(job, kept.next(), counters);
+    kept.keep(counters);
   }
+  ReducedRuns reduced;
   for (std::size_t p = 0; p < partitions; ++p) {
-    ReduceTask task(job);
-    if (partitions == 1) {
-      task.add_map_table();
-    } else {
-      task.add(mapped.partition(p));
-    }
+    ReduceTask task = partitions > 1 || spilled ? kept.reduce_task(job, p) : ReduceTask(job);
+    if (partitions == 1 && !spilled) task.add_map_table();
     ReduceOutput& out = reduced.local.emplace_back();
     task.finish(out, counters);
     reduced.runs.push_back(out.bytes());
     clock.advance(1);
   }
+  return reduced;
+}
+
+// A job with a combiner and one partition: each task's output is combined
+// as soon as it is made and its buffer reused, so memory holds one value
+// per distinct key rather than every task's output (and nothing spills).
+ReducedRuns combined_as_mapped(ErasedJob& job, const InputSet& input, Counters& counters, JobClock& clock) {
+  ReduceTask task(job);
+  MapOutput mapped(1);
+  clock.start_phase("map", input.stored_bytes());
+  for (std::size_t t = 0; t < input.tasks().size(); ++t) {
+    mapped.clear();
+    run_map_task(job, input, t, mapped, counters);
+    count_map_output(mapped, counters);
+    task.add(mapped.partition(0));
+    clock.advance(input.tasks()[t].bytes.size());
+  }
+  clock.start_phase("reduce", 1);
+  ReducedRuns reduced;
+  ReduceOutput& out = reduced.local.emplace_back();
+  task.finish(out, counters);
+  reduced.runs.push_back(out.bytes());
+  clock.advance(1);
   return reduced;
 }
 
@@ -59,31 +159,24 @@ ReducedRuns run_sequential(ErasedJob& job, const InputSet& input, const EngineSe
                            Counters& counters, JobClock& clock) {
   if (job.map_only()) return map_only(job, input, counters, clock);
   // The concurrent engine's map tasks, run one after the other, so that a
-  // combiner combines exactly the same values. With a combiner and one
-  // partition each task's output is combined as soon as it is made and its
-  // buffer reused, so memory holds one value per distinct key rather than
-  // every task's output; otherwise every task's pairs are kept until reduce.
+  // combiner combines exactly the same values.
   const std::size_t partitions = settings.reducers == 0 ? 1 : settings.reducers;
-  if (job.combines_across_tasks()) return combined_across_tasks(job, input, partitions, counters, clock);
-  ReduceTask first(job);
-  const bool combine_as_mapped = first.combines() && partitions == 1;
-  std::deque<MapOutput> kept;
-  MapOutput scratch(1);
+  if (job.combines_across_tasks()) {
+    return combined_across_tasks(job, input, partitions, settings, counters, clock);
+  }
+  if (job.has_combiner() && partitions == 1) return combined_as_mapped(job, input, counters, clock);
+  // Otherwise every task's pairs are kept until reduce.
+  KeptMapRuns kept(settings, partitions);
   clock.start_phase("map", input.stored_bytes());
   for (std::size_t t = 0; t < input.tasks().size(); ++t) {
-    MapOutput& mapped = combine_as_mapped ? scratch : kept.emplace_back(partitions);
-    mapped.clear();
-    run_map_task(job, input, t, mapped, counters);
-    count_map_output(mapped, counters);
-    if (combine_as_mapped) first.add(mapped.partition(0));
+    run_map_task(job, input, t, kept.next(), counters);
+    kept.keep(counters);
     clock.advance(input.tasks()[t].bytes.size());
   }
   clock.start_phase("reduce", partitions);
   ReducedRuns reduced;
   for (std::size_t p = 0; p < partitions; ++p) {
-    ReduceTask later(job);
-    ReduceTask& task = p == 0 ? first : later;
-    for (const MapOutput& mapped : kept) task.add(mapped.partition(p));
+    ReduceTask task = kept.reduce_task(job, p);
     ReduceOutput& out = reduced.local.emplace_back();
     task.finish(out, counters);
     reduced.runs.push_back(out.bytes());

@@ -79,15 +79,27 @@ void flush_combined(ErasedJob& job, MapOutput& out, Counters& counters) {
       static_cast<std::int64_t>(out.record_count() - records_before);
 }
 
-void count_map_output(const MapOutput& out, Counters& counters) {
-  std::uint64_t bytes = 0;
-  for (std::size_t p = 0; p < out.partition_count(); ++p) bytes += out.partition(p).size();
+void count_map_output(const MapOutput& out, Counters& counters, const MapRunSpiller* spiller) {
+  std::uint64_t bytes = out.bytes();
+  if (spiller != nullptr && spiller->spilled()) {
+    bytes += spiller->spilled_bytes();
+    counters(kEngineCounters, "spilled bytes") += static_cast<std::int64_t>(spiller->spilled_bytes());
+    counters(kEngineCounters, "spilled runs") += static_cast<std::int64_t>(spiller->spilled_runs());
+  }
   counters(kEngineCounters, "intermediate bytes") += static_cast<std::int64_t>(bytes);
+}
+
+bool spill_rest(MapRunSpiller& spiller, MapOutput& out, std::uint64_t held, std::uint64_t budget) {
+  if (!spiller.spilled() && held + out.bytes() <= kept_limit(budget)) return false;
+  if (out.bytes() > 0 || !spiller.spilled()) spiller.spill(out);
+  return true;
 }
 
 void ReduceTask::add(std::string_view section) {
   if (combines()) {
     calling_reducer([&] { job_.combine_records(section); });
+  } else if (merging_ != nullptr) {
+    if (!section.empty()) inputs_.push_back(MergeInput{nullptr, {}, section});
   } else {
     sections_.push_back(section);
   }
@@ -106,7 +118,9 @@ void ReduceTask::finish(ReduceOutput& out, Counters& counters) {
   // tasks).
   job_.begin_reduce_task();
   calling_reducer([&] {
-    if (combines() || from_map_table_) {
+    if (merging_ != nullptr) {
+      merge(out, counters);
+    } else if (combines() || from_map_table_) {
       job_.reduce_combined(out);
     } else if (job_.has_combiner()) {
       job_.reduce_sorted_runs(sections_, out);
@@ -117,6 +131,19 @@ void ReduceTask::finish(ReduceOutput& out, Counters& counters) {
   sections_.clear();
   job_.end_reduce_task();
   count_reduce_output(counters, out, keys_before, records_before);
+}
+
+void ReduceTask::merge(ReduceOutput& out, Counters& counters) {
+  SpillFile& scratch = *merging_->scratch;
+  const std::uint64_t scratch_start = scratch.size();
+  const MergeStats stats =
+      merge_runs(std::move(inputs_), scratch, merging_->shape,
+                 [&](std::string_view key, std::span<const std::string_view> values) {
+                   job_.reduce_folded(key, values, out);
+                 });
+  inputs_.clear();
+  scratch.resume_at(scratch_start);
+  counters(kEngineCounters, "merge passes") += static_cast<std::int64_t>(stats.passes);
 }
 
 KeyByKeyReduceTask::KeyByKeyReduceTask(ErasedJob& job) : job_(job) { job_.begin_reduce_task(); }

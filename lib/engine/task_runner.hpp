@@ -8,6 +8,9 @@
 #include "input/input_set.hpp"
 #include "mapreduce/counters.hpp"
 #include "mapreduce/detail/erased_job.hpp"
+#include "spill/map_spill.hpp"
+#include "spill/run_merge.hpp"
+#include "spill/spill_file.hpp"
 
 namespace mapreduce::detail {
 
@@ -36,8 +39,9 @@ constexpr std::size_t kCombinedRunBytes = std::size_t(256) << 20;
 // Whether a worker that has just mapped a task commits the run it is
 // building: always, unless the job combines across tasks and its table is
 // still under kCombinedRunBytes.
-inline bool run_is_full(const ErasedJob& job) {
-  return !job.combines_across_tasks() || job.combined_bytes() >= kCombinedRunBytes;
+// `budget` lowers kCombinedRunBytes to a worker's share of the memory limit.
+inline bool run_is_full(const ErasedJob& job, std::uint64_t budget = kCombinedRunBytes) {
+  return !job.combines_across_tasks() || job.combined_bytes() >= std::min<std::uint64_t>(kCombinedRunBytes, budget);
 }
 
 // The map side's table of combined values (a job that combines across
@@ -45,8 +49,24 @@ inline bool run_is_full(const ErasedJob& job) {
 void flush_combined(ErasedJob& job, MapOutput& out, Counters& counters);
 
 // Counts `out`'s records, all partitions, as "intermediate bytes": what a map
-// run stores for reduce.
-void count_map_output(const MapOutput& out, Counters& counters);
+// run stores for reduce; with what `spiller` spilled of the run, which also
+// counts as "spilled bytes" and "spilled runs".
+void count_map_output(const MapOutput& out, Counters& counters, const MapRunSpiller* spiller = nullptr);
+
+// A map run that has spilled spills the rest of its records too, so that
+// reduce reads all of it from runs sorted alike, and so does one that
+// would take the map runs kept in memory, `held` bytes, past kept_limit of
+// `budget`; true if it has spilled.
+bool spill_rest(MapRunSpiller& spiller, MapOutput& out, std::uint64_t held, std::uint64_t budget);
+
+// How a reduce task merges a partition some of whose map runs spilled:
+// where the merge passes write their runs (the task's own process's spill
+// file, past what it committed, given back after the task), and how wide
+// they are.
+struct SpillMerge {
+  SpillFile* scratch;
+  MergeShape shape;
+};
 
 // One reduce task: the sections of one partition (a map run's records of
 // it), added in input order, then reduced into (key, output line) records in
@@ -58,15 +78,25 @@ void count_map_output(const MapOutput& out, Counters& counters);
 // order of the sections, then of the records within each.
 class ReduceTask {
  public:
-  explicit ReduceTask(ErasedJob& job) : job_(job) {}
+  // `merging`: some of the partition's map runs spilled, and every section
+  // joins a merge of sorted runs (a section in memory sorted first), which
+  // calls reducer once per key with its values in input order.
+  explicit ReduceTask(ErasedJob& job, const SpillMerge* merging = nullptr) : job_(job), merging_(merging) {}
 
   // Whether add() is done with a section when it returns: with a combiner
   // that combines each map task's values apart, yes; with one that combines
-  // across tasks, whose sections are sorted runs to merge, no.
-  bool combines() const { return job_.has_combiner() && !job_.combines_across_tasks(); }
+  // across tasks, whose sections are sorted runs to merge, or when merging
+  // spilled runs, no.
+  bool combines() const {
+    return merging_ == nullptr && job_.has_combiner() && !job_.combines_across_tasks();
+  }
 
   // Throws UserCodeError if the combiner throws.
   void add(std::string_view section);
+  // When merging: a spilled run of the partition, the next in input order.
+  void add_spilled(const SpillFile& file, SpillExtent extent) {
+    inputs_.push_back(MergeInput{&file, extent, {}});
+  }
   // Adds the map side's table of combined values (a job that combines
   // across tasks), as add() would its records. Throws UserCodeError.
   void add_map_table();
@@ -78,9 +108,14 @@ class ReduceTask {
   void finish(ReduceOutput& out, Counters& counters);
 
  private:
+  // The merge of spilled runs, inside finish(). Throws ReduceFailure.
+  void merge(ReduceOutput& out, Counters& counters);
+
   ErasedJob& job_;
+  const SpillMerge* merging_;
   std::vector<std::string_view> sections_;
-  bool from_map_table_ = false;  // add_map_table() was called
+  std::vector<MergeInput> inputs_;  // when merging
+  bool from_map_table_ = false;     // add_map_table() was called
 };
 
 // Hadoop Streaming's reduce task, which sees its keys one at a time, already

@@ -21,7 +21,7 @@ ControlBlock::ControlBlock(unsigned workers, std::size_t map_tasks, std::size_t 
   map_workers_ = reserve(map_tasks * sizeof(std::uint32_t));
   committed_ = reserve(map_tasks * sizeof(std::atomic<std::uint32_t>));
   run_heads_ = reserve(map_tasks * sizeof(std::uint32_t));
-  bounds_ = reserve(map_tasks * (partitions + 2) * sizeof(std::uint64_t));
+  bounds_ = reserve(map_tasks * (partitions + 3) * sizeof(std::uint64_t));
   reduced_ = reserve(partitions * sizeof(ReducedPartition));
   block_.emplace(size);
 }

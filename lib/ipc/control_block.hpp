@@ -28,6 +28,8 @@ struct WorkerSlot {
   // overwrites.
   std::atomic<std::uint64_t> map_bytes;
   std::atomic<std::uint64_t> reduce_bytes;
+  // Likewise, the committed size of the slot's spill file.
+  std::atomic<std::uint64_t> spill_bytes;
   ErrorKind error_kind;
   std::uint32_t error_length;
   char error[kErrorCapacity];
@@ -132,9 +134,10 @@ class ControlBlock {
   // The slot whose arena holds the output of the run headed by map task
   // `head`.
   std::uint32_t& map_worker(std::size_t head) { return at<std::uint32_t>(map_workers_)[head]; }
-  // partitions + 2 offsets into that arena for the run headed by `head`.
+  // partitions + 3 words for the run headed by `head`: offsets into that
+  // arena, and how the run is stored.
   std::uint64_t* partition_bounds(std::size_t head) {
-    return at<std::uint64_t>(bounds_) + head * (partitions_ + 2);
+    return at<std::uint64_t>(bounds_) + head * (partitions_ + 3);
   }
   ReducedPartition& reduced(std::size_t partition) { return at<ReducedPartition>(reduced_)[partition]; }
 

@@ -3,31 +3,33 @@
 namespace mapreduce::detail {
 
 IntermediateStore::IntermediateStore(ControlBlock& control, unsigned workers, std::size_t map_tasks,
-                                     std::size_t partitions)
+                                     std::size_t partitions, const std::string& spill_dir)
     : control_(control), map_tasks_(map_tasks), partitions_(partitions) {
   map_arenas_.reserve(workers);
   reduce_arenas_.reserve(workers);
+  spill_files_.reserve(workers);
   for (unsigned w = 0; w < workers; ++w) {
     map_arenas_.emplace_back("mapreduce-map");
     reduce_arenas_.emplace_back("mapreduce-reduce");
+    spill_files_.emplace_back(spill_dir);
   }
 }
 
 void IntermediateStore::resume_map(unsigned worker) {
   map_arenas_[worker].resume_at(control_.slot(worker).map_bytes);
+  spill_files_[worker].resume_at(control_.slot(worker).spill_bytes);
 }
 
 void IntermediateStore::resume_reduce(unsigned worker) {
   reduce_arenas_[worker].resume_at(control_.slot(worker).reduce_bytes);
+  spill_files_[worker].resume_at(control_.slot(worker).spill_bytes);
 }
 
 // bounds[p] .. bounds[p + 1] is partition p in the arena; bounds[partitions]
-// .. bounds[partitions + 1] what the task counted.
-void IntermediateStore::store_map_run(unsigned worker, std::size_t head, const MapOutput& out,
-                                      std::string_view counted) {
-  std::vector<std::string_view> pieces(partitions_ + 1);
-  for (std::size_t p = 0; p < partitions_; ++p) pieces[p] = out.partition(p);
-  pieces[partitions_] = counted;
+// .. bounds[partitions + 1] what the task counted; bounds[partitions + 2] is
+// 1 if the run spilled.
+void IntermediateStore::store_map_pieces(unsigned worker, std::size_t head,
+                                         std::span<const std::string_view> pieces, bool spilled) {
   SharedArena& arena = map_arenas_[worker];
   std::uint64_t offset = arena.append(pieces);
   std::uint64_t* bounds = control_.partition_bounds(head);
@@ -36,8 +38,26 @@ void IntermediateStore::store_map_run(unsigned worker, std::size_t head, const M
     offset += pieces[p].size();
   }
   bounds[partitions_ + 1] = offset;
+  bounds[partitions_ + 2] = spilled ? 1 : 0;
   control_.map_worker(head) = worker;
   control_.slot(worker).map_bytes = arena.size();
+  control_.slot(worker).spill_bytes = spill_files_[worker].size();
+}
+
+void IntermediateStore::store_map_run(unsigned worker, std::size_t head, const MapOutput& out,
+                                      std::string_view counted) {
+  std::vector<std::string_view> pieces(partitions_ + 1);
+  for (std::size_t p = 0; p < partitions_; ++p) pieces[p] = out.partition(p);
+  pieces[partitions_] = counted;
+  store_map_pieces(worker, head, pieces, false);
+}
+
+void IntermediateStore::store_spilled_map_run(unsigned worker, std::size_t head, const MapRunSpiller& spiller,
+                                              std::string_view counted) {
+  std::vector<std::string_view> pieces(partitions_ + 1);
+  for (std::size_t p = 0; p < partitions_; ++p) pieces[p] = spiller.index(p);
+  pieces[partitions_] = counted;
+  store_map_pieces(worker, head, pieces, true);
 }
 
 void IntermediateStore::commit_reduce_task(unsigned worker, std::size_t partition, std::string_view records,
@@ -73,6 +93,21 @@ std::string_view IntermediateStore::MapOutputs::section(std::size_t head, std::s
 
 std::string_view IntermediateStore::MapOutputs::counted(std::size_t head) const {
   return section(head, store_->partitions_);
+}
+
+bool IntermediateStore::MapOutputs::spilled(std::size_t head) const {
+  return store_->control_.partition_bounds(head)[store_->partitions_ + 2] != 0;
+}
+
+bool IntermediateStore::MapOutputs::any_spilled() const {
+  for (std::uint32_t head : runs_) {
+    if (spilled(head)) return true;
+  }
+  return false;
+}
+
+const SpillFile& IntermediateStore::MapOutputs::spill_file(std::size_t head) const {
+  return store_->spill_files_[store_->control_.map_worker(head)];
 }
 
 IntermediateStore::ReduceOutputs::ReduceOutputs(const IntermediateStore& store)

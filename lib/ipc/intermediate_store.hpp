@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -9,6 +11,8 @@
 #include "ipc/control_block.hpp"
 #include "ipc/shared_memory.hpp"
 #include "mapreduce/detail/records.hpp"
+#include "spill/map_spill.hpp"
+#include "spill/spill_file.hpp"
 
 namespace mapreduce::detail {
 
@@ -19,7 +23,11 @@ namespace mapreduce::detail {
 //
 // A map run's output (the output of the map tasks it holds, see
 // ControlBlock) is its partitions one after the other, then what its tasks
-// counted; a reduce task's, its (key, line) records, then what it counted. A
+// counted; a reduce task's, its (key, line) records, then what it counted.
+// Past its share of the memory limit, a worker spills a map run instead:
+// its records go to sorted runs in the slot's spill file (an unlinked file,
+// also created before the fork), and the arena holds, in place of each
+// partition, where its records are in that file (MapRunSpiller::index). A
 // worker commits a run's output only when its tasks have succeeded, and only
 // then marks the run committed and its tasks done; readers map what was
 // committed. A replacement worker continues its slot's arenas after the last
@@ -27,7 +35,8 @@ namespace mapreduce::detail {
 class IntermediateStore {
  public:
   // Throws ResourceError.
-  IntermediateStore(ControlBlock& control, unsigned workers, std::size_t map_tasks, std::size_t partitions);
+  IntermediateStore(ControlBlock& control, unsigned workers, std::size_t map_tasks, std::size_t partitions,
+                    const std::string& spill_dir);
 
   // In a worker, before its first task of a phase: append after what its slot
   // committed.
@@ -38,6 +47,14 @@ class IntermediateStore {
   // `head` and what its tasks counted (the caller then commits the run in the
   // control block). Throws ResourceError when shared memory runs out.
   void store_map_run(unsigned worker, std::size_t head, const MapOutput& out, std::string_view counted);
+  // Likewise for a map run that `spiller` spilled, all of it.
+  void store_spilled_map_run(unsigned worker, std::size_t head, const MapRunSpiller& spiller,
+                             std::string_view counted);
+  // The bytes of map output slot `worker` holds in memory.
+  std::uint64_t map_bytes_held(unsigned worker) const { return map_arenas_[worker].size(); }
+  // The slot's spill file: where its worker spills, and writes the merge
+  // passes of its reduce tasks past what it committed.
+  SpillFile& spill_file(unsigned worker) { return spill_files_[worker]; }
   // In worker `worker`: stores reduce task `partition`'s records and counts.
   void commit_reduce_task(unsigned worker, std::size_t partition, std::string_view records,
                           std::string_view counted);
@@ -49,8 +66,13 @@ class IntermediateStore {
     // The heads of the committed runs, in task order: with one task per
     // run, the map tasks in input order.
     const std::vector<std::uint32_t>& runs() const { return runs_; }
+    // Partition `partition` of the run: its records, or, when the run
+    // spilled, their extents in spill_file(head) (MapRunSpiller::index).
     std::string_view section(std::size_t head, std::size_t partition) const;
     std::string_view counted(std::size_t head) const;
+    bool spilled(std::size_t head) const;
+    bool any_spilled() const;
+    const SpillFile& spill_file(std::size_t head) const;
     // The mappings, for a caller that keeps views of section() past this
     // object.
     std::vector<MappedRegion> release() { return std::move(arenas_); }
@@ -86,11 +108,16 @@ class IntermediateStore {
   std::vector<MappedRegion> map_committed(const std::vector<SharedArena>& arenas,
                                           std::atomic<std::uint64_t> WorkerSlot::*committed) const;
 
+  // Stores a map run's pieces: each partition's, then the counters.
+  void store_map_pieces(unsigned worker, std::size_t head, std::span<const std::string_view> pieces,
+                        bool spilled);
+
   ControlBlock& control_;
   std::size_t map_tasks_;
   std::size_t partitions_;
   std::vector<SharedArena> map_arenas_;
   std::vector<SharedArena> reduce_arenas_;
+  std::vector<SpillFile> spill_files_;
 };
 
 }  // namespace mapreduce::detail

@@ -85,6 +85,14 @@ class MAPREDUCE_EXPORT ErasedJob {
   // ReduceFailure.
   virtual void reduce_sorted_runs(std::span<const std::string_view> runs, ReduceOutput& out) = 0;
 
+  // For a job with a combiner: folds one key's encoded values, from the
+  // first to the last, into one with the combiner (as combine_records would
+  // fold them in that order), then calls reducer with it, as
+  // reduce_combined would; without one, reduce_key. What the merge of
+  // spilled runs calls per key. Throws ReduceFailure.
+  virtual void reduce_folded(std::string_view key, std::span<const std::string_view> values,
+                             ReduceOutput& out) = 0;
+
   // Combines (key, value) records into one value per key with the combiner.
   // Throws ReduceFailure if the combiner throws.
   virtual void combine_records(std::string_view records) = 0;

@@ -50,6 +50,19 @@ class RecordReader {
   const char* end_;
 };
 
+class MapOutput;
+
+// Where a MapOutput's records go when they outgrow the memory they may hold
+// (the engine's spill to disk): spill() writes them out and empties the
+// partitions (MapOutput::drop_records), keeping the counts.
+class MapSpill {
+ public:
+  virtual void spill(MapOutput& out) = 0;
+
+ protected:
+  ~MapSpill() = default;
+};
+
 // What one map task produces: its intermediate (key, value) records, already
 // split into hash partitions. Owned by the process running the task.
 class MapOutput {
@@ -65,6 +78,10 @@ class MapOutput {
   // Room in `partition` for a record with an encoded key and a value of
   // value_size bytes; the value's bytes go at the returned pointer.
   char* add_key(std::size_t partition, std::string_view key, std::size_t value_size) {
+    // Checked before a record rather than after, when its value is still to
+    // be written: the records stored stay under the limit plus one record.
+    if (bytes_ > spill_past_) [[unlikely]] spill_->spill(*this);
+    bytes_ += kRecordHeader + key.size() + value_size;
     char* out = append_record(partitions_[partition], key.size(), value_size);
     if (!key.empty()) std::memcpy(out, key.data(), key.size());
     ++records_;
@@ -72,8 +89,23 @@ class MapOutput {
   }
 
   std::string_view partition(std::size_t p) const { return partitions_[p].view(); }
-  // Records stored (after the combiner, if any).
+  // Records stored (after the combiner, if any), the spilled ones included.
   std::uint64_t record_count() const { return records_; }
+  // The bytes of the records held, in all partitions.
+  std::size_t bytes() const { return bytes_; }
+
+  // Once the records held pass `bytes`, the next add_key first hands them to
+  // `spill`; none: never (the default).
+  void spill_past(std::size_t bytes, MapSpill* spill) {
+    spill_past_ = spill == nullptr ? SIZE_MAX : bytes;
+    spill_ = spill;
+  }
+  // The records are stored elsewhere now: empties the partitions, keeping
+  // what was counted and the buffers' memory.
+  void drop_records() {
+    for (auto& partition : partitions_) partition.clear();
+    bytes_ = 0;
+  }
 
   // What the task saw and made, for the engine's counters: lines read and
   // pairs emitted by mapper (before the combiner).
@@ -83,7 +115,7 @@ class MapOutput {
   std::uint64_t emitted_count() const { return emitted_; }
 
   void clear() {
-    for (auto& partition : partitions_) partition.clear();
+    drop_records();
     records_ = 0;
     lines_ = 0;
     emitted_ = 0;
@@ -91,6 +123,9 @@ class MapOutput {
 
  private:
   std::vector<ByteBuffer> partitions_;
+  std::size_t bytes_ = 0;
+  std::size_t spill_past_ = SIZE_MAX;
+  MapSpill* spill_ = nullptr;
   std::uint64_t records_ = 0;
   std::uint64_t lines_ = 0;
   std::uint64_t emitted_ = 0;

@@ -214,6 +214,26 @@ class TypedJob final : public ErasedJob {
     }
   }
 
+  void reduce_folded(std::string_view key, std::span<const std::string_view> values,
+                     ReduceOutput& out) override {
+    if constexpr (HasCombiner<Derived, Key, Value>) {
+      if (values.size() > 1) {
+        Value combined(Codec<Value>::decode(values[0]));
+        try {
+          for (std::size_t i = 1; i < values.size(); ++i)
+            job_.combiner(Codec<Key>::decode(key), combined, Codec<Value>::decode(values[i]));
+        } catch (...) {
+          throw ReduceFailure(key_text(Codec<Key>::decode(key)), "combiner: " + current_exception_message());
+        }
+        folded_.resize(Codec<Value>::size(combined));
+        Codec<Value>::encode(combined, folded_.data());
+        const std::string_view value = folded_;
+        return reduce_key(key, std::span(&value, 1), out);
+      }
+    }
+    reduce_key(key, values, out);
+  }
+
   void reduce_key(std::string_view key_bytes, std::span<const std::string_view> values,
                   ReduceOutput& out) override {
     if constexpr (!MapOnlyJob<Derived, Key, Value>) {
@@ -408,6 +428,7 @@ class TypedJob final : public ErasedJob {
   // emit's queue of pairs on their way into map_combined_.
   std::conditional_t<kQueuesPairs<Derived, Key, Value>, PendingPairs<Value>, NoPending> pending_;
   std::string line_;
+  std::string folded_;  // reduce_folded's combined value, encoded
   std::vector<std::string_view> sorted_values_;
   std::string step_record_;  // a pipeline step's input record, unescaped
   std::string paragraph_;    // a paragraph with "\r\n" inside, joined by '\n'

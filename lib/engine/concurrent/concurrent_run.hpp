@@ -39,8 +39,9 @@ struct ConcurrentRun {
         partitions(map_only                 ? 1
                    : settings.reducers != 0 ? settings.reducers
                                             : std::size_t(workers) * kPartitionsPerProcess),
+        worker_budget(settings.memory_limit / workers),
         control(workers, map_tasks, partitions),
-        store(control, workers, map_tasks, partitions),
+        store(control, workers, map_tasks, partitions, settings.spill_dir),
         fault(FaultPoint::from_environment()) {}
 
   std::size_t task_count(Phase phase) const { return phase == Phase::map ? map_tasks : partitions; }
@@ -65,6 +66,9 @@ struct ConcurrentRun {
   // their output lines.
   const bool map_only;
   const std::size_t partitions;
+  // Each worker's share of the memory limit: what its committed map output
+  // may hold in memory before it spills.
+  const std::uint64_t worker_budget;
   ControlBlock control;
   IntermediateStore store;
   const FaultPoint fault;

@@ -76,6 +76,7 @@ void TaskWorker::map_phase() {
   slot_.phase = Phase::map;
   MapOutput mapped(run_.partitions);
   run_.store.resume_map(index_);
+  MapRunSpiller spiller(run_.store.spill_file(index_), run_.partitions);
   // The tasks of the run being built, its head first, and the counters
   // before its first task. A job that combines across tasks keeps adding
   // tasks to its run until its table of combined values is large; any other
@@ -86,21 +87,34 @@ void TaskWorker::map_phase() {
     if (run.empty()) {
       mapped.clear();
       before = counters_;
+      // The run spills once it passes what the worker's share leaves (a
+      // map-only job's output lines never do).
+      if (!run_.map_only) {
+        mapped.spill_past(spill_threshold(run_.worker_budget, run_.store.map_bytes_held(index_)), &spiller);
+      }
     }
     run_map_task(run_.job, run_.input, *task, mapped, counters_);
     run_.control.map_into_run(*task, run.empty() ? *task : run.front(), index_);
     run.push_back(*task);
     slot_.task_started_ns = 0;
     run_.fault.strike_if_due(run_.control, Phase::map, *task, FaultPoint::Point::mapped);
-    if (run_is_full(run_.job)) commit_run(run, mapped, before);
+    if (run_is_full(run_.job, run_.worker_budget)) commit_run(run, mapped, spiller, before);
   }
-  if (!run.empty()) commit_run(run, mapped, before);
+  if (!run.empty()) commit_run(run, mapped, spiller, before);
 }
 
-void TaskWorker::commit_run(std::vector<std::uint32_t>& run, MapOutput& mapped, const Counters& before) {
+void TaskWorker::commit_run(std::vector<std::uint32_t>& run, MapOutput& mapped, MapRunSpiller& spiller,
+                            const Counters& before) {
   if (run_.job.combines_across_tasks()) flush_combined(run_.job, mapped, counters_);
-  count_map_output(mapped, counters_);
-  run_.store.store_map_run(index_, run.front(), mapped, counters_.since(before).serialize());
+  if (!run_.map_only &&
+      spill_rest(spiller, mapped, run_.store.map_bytes_held(index_), run_.worker_budget)) {
+    count_map_output(mapped, counters_, &spiller);
+    run_.store.store_spilled_map_run(index_, run.front(), spiller, counters_.since(before).serialize());
+    spiller.reset();
+  } else {
+    count_map_output(mapped, counters_);
+    run_.store.store_map_run(index_, run.front(), mapped, counters_.since(before).serialize());
+  }
   run_.control.commit_run(run.front());
   for (std::uint32_t task : run) {
     run_.fault.strike_if_due(run_.control, Phase::map, task, FaultPoint::Point::committed);
@@ -114,12 +128,22 @@ void TaskWorker::reduce_phase() {
   const IntermediateStore::MapOutputs map_outputs = run_.store.map_outputs();
   ReduceOutput reduced;
   run_.store.resume_reduce(index_);
+  // When any map run spilled, every partition is a merge of sorted runs.
+  const SpillMerge merge{&run_.store.spill_file(index_), merge_shape(run_.worker_budget)};
+  const bool merging = map_outputs.any_spilled();
   while (const auto partition = next_task(Phase::reduce)) {
     // Map runs in task order, so that (with one task per run) every key's
     // values reach reducer in input order, as in the sequential engine.
     const Counters before = counters_;
-    ReduceTask task(run_.job);
-    for (std::uint32_t head : map_outputs.runs()) task.add(map_outputs.section(head, *partition));
+    ReduceTask task(run_.job, merging ? &merge : nullptr);
+    for (std::uint32_t head : map_outputs.runs()) {
+      const std::string_view section = map_outputs.section(head, *partition);
+      if (!map_outputs.spilled(head)) {
+        task.add(section);
+        continue;
+      }
+      for (const SpillExtent& extent : spill_extents(section)) task.add_spilled(map_outputs.spill_file(head), extent);
+    }
     reduced.clear();
     task.finish(reduced, counters_);
     run_.store.commit_reduce_task(index_, *partition, reduced.bytes(), counters_.since(before).serialize());

@@ -35,7 +35,9 @@ class TaskWorker {
   std::optional<std::uint32_t> next_task(Phase phase);
   void finish_task(Phase phase, std::uint32_t task);
   // Stores the run's output, commits it and marks its tasks done.
-  void commit_run(std::vector<std::uint32_t>& run, MapOutput& mapped, const Counters& before);
+  // With the run's spills, if it spilled.
+  void commit_run(std::vector<std::uint32_t>& run, MapOutput& mapped, MapRunSpiller& spiller,
+                  const Counters& before);
   void report(ErrorKind kind, const std::string& message);
   // "map task 3 of 16 (...)", or the phase when between tasks.
   std::string current_task() const;

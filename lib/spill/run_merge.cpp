@@ -1,0 +1,189 @@
+#include "spill/run_merge.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "mapreduce/detail/records.hpp"
+#include "mapreduce/error.hpp"
+#include "spill/map_spill.hpp"
+
+namespace mapreduce::detail {
+namespace {
+
+// Reads one run record by record: a spilled extent through a buffer, or a
+// section in memory in key order.
+class RunCursor {
+ public:
+  RunCursor(const MergeInput& input, std::size_t buffer_bytes) : file_(input.file) {
+    if (file_ == nullptr) {
+      sorted_ = records_by_key(input.section);
+    } else {
+      next_offset_ = input.extent.offset;
+      end_ = input.extent.offset + input.extent.length;
+      buffer_.resize(std::max<std::size_t>(buffer_bytes, kRecordHeader));
+    }
+  }
+
+  // To the next record, or false at the end of the run.
+  bool next() {
+    const char* at;
+    if (file_ == nullptr) {
+      if (next_sorted_ == sorted_.size()) return false;
+      at = sorted_[next_sorted_++];
+    } else {
+      if (!have(kRecordHeader)) return false;
+      std::uint32_t lengths[2];
+      std::memcpy(lengths, buffer_.data() + begin_, sizeof lengths);
+      if (!have(kRecordHeader + std::size_t(lengths[0]) + lengths[1])) return false;
+      at = buffer_.data() + begin_;
+    }
+    record = record_at(at);
+    key = record.substr(kRecordHeader, load_length(at));
+    value = record.substr(kRecordHeader + key.size());
+    if (file_ != nullptr) begin_ += record.size();
+    return true;
+  }
+
+  std::string_view key;
+  std::string_view value;
+  std::string_view record;
+
+ private:
+  static std::uint32_t load_length(const char* record) {
+    std::uint32_t length;
+    std::memcpy(&length, record, sizeof length);
+    return length;
+  }
+
+  // Whether `bytes` bytes from begin_ are in the buffer, after reading more
+  // if not; false at the end of the extent (a partial record there is a
+  // damaged file).
+  bool have(std::size_t bytes) {
+    if (filled_ - begin_ >= bytes) return true;
+    std::memmove(buffer_.data(), buffer_.data() + begin_, filled_ - begin_);
+    filled_ -= begin_;
+    begin_ = 0;
+    if (buffer_.size() < bytes) buffer_.resize(bytes);
+    const std::size_t room = buffer_.size() - filled_;
+    const std::size_t wanted = static_cast<std::size_t>(std::min<std::uint64_t>(room, end_ - next_offset_));
+    if (wanted > 0) {
+      file_->read(next_offset_, wanted, buffer_.data() + filled_);
+      next_offset_ += wanted;
+      filled_ += wanted;
+    }
+    if (filled_ >= bytes) return true;
+    if (filled_ != 0) {
+      throw ResourceError("a spill file in " + file_->directory() + " holds a partial record");
+    }
+    return false;
+  }
+
+  const SpillFile* file_;
+  std::vector<const char*> sorted_;
+  std::size_t next_sorted_ = 0;
+  std::uint64_t next_offset_ = 0;
+  std::uint64_t end_ = 0;
+  std::vector<char> buffer_;
+  std::size_t begin_ = 0;
+  std::size_t filled_ = 0;
+};
+
+// Merges the runs of `inputs` and calls on_record(cursor) for each record in
+// order (key, then input, then the run's order), with the cursor on it.
+template <class OnRecord>
+void merge(std::span<const MergeInput> inputs, std::size_t buffer_bytes, OnRecord&& on_record) {
+  std::vector<std::unique_ptr<RunCursor>> cursors;
+  cursors.reserve(inputs.size());
+  std::vector<std::uint32_t> heap;
+  for (const MergeInput& input : inputs) {
+    cursors.push_back(std::make_unique<RunCursor>(input, buffer_bytes));
+    if (cursors.back()->next()) heap.push_back(static_cast<std::uint32_t>(cursors.size() - 1));
+  }
+  // A min-heap by (key, input), so that equal keys come in input order.
+  const auto later = [&](std::uint32_t a, std::uint32_t b) {
+    const int order = cursors[a]->key.compare(cursors[b]->key);
+    return order != 0 ? order > 0 : a > b;
+  };
+  std::make_heap(heap.begin(), heap.end(), later);
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), later);
+    const std::uint32_t i = heap.back();
+    on_record(*cursors[i]);
+    if (cursors[i]->next()) {
+      std::push_heap(heap.begin(), heap.end(), later);
+    } else {
+      heap.pop_back();
+    }
+  }
+}
+
+}  // namespace
+
+MergeShape merge_shape(std::uint64_t budget) {
+  MergeShape shape;
+  shape.read_buffer =
+      static_cast<std::size_t>(std::clamp<std::uint64_t>(budget / 64, std::uint64_t(4) << 10, std::uint64_t(1) << 20));
+  shape.fan_in = static_cast<std::size_t>(std::clamp<std::uint64_t>(budget / 2 / shape.read_buffer, 2, 64));
+  return shape;
+}
+
+MergeStats merge_runs(std::vector<MergeInput> inputs, SpillFile& scratch, const MergeShape& shape,
+                      const std::function<void(std::string_view key, std::span<const std::string_view> values)>& on_key) {
+  MergeStats stats;
+  const std::size_t fan_in = std::max<std::size_t>(shape.fan_in, 2);
+  while (inputs.size() > fan_in) {
+    // One pass: each group of consecutive runs into one, so that the runs
+    // stay in input order.
+    std::vector<MergeInput> merged;
+    for (std::size_t first = 0; first < inputs.size(); first += fan_in) {
+      const std::size_t count = std::min(fan_in, inputs.size() - first);
+      if (count == 1) {
+        merged.push_back(inputs[first]);
+        continue;
+      }
+      SpillWriter writer(scratch, shape.read_buffer);
+      merge(std::span(inputs).subspan(first, count), shape.read_buffer,
+            [&](const RunCursor& cursor) { writer.add(cursor.record); });
+      const SpillExtent extent = writer.finish();
+      stats.scratch_bytes += extent.length;
+      merged.push_back(MergeInput{&scratch, extent, {}});
+    }
+    inputs = std::move(merged);
+    ++stats.passes;
+  }
+  ++stats.passes;
+  // The last pass: a key's values, copied out of the cursors' buffers (which
+  // move on), handed over once a record of another key comes.
+  std::string key;
+  bool in_key = false;
+  std::string bytes;
+  std::vector<std::size_t> ends;
+  std::vector<std::string_view> values;
+  const auto hand_over = [&] {
+    values.clear();
+    std::size_t begin = 0;
+    for (std::size_t end : ends) {
+      values.emplace_back(bytes.data() + begin, end - begin);
+      begin = end;
+    }
+    on_key(key, values);
+    bytes.clear();
+    ends.clear();
+    in_key = false;
+  };
+  merge(inputs, shape.read_buffer, [&](const RunCursor& cursor) {
+    if (in_key && cursor.key != key) hand_over();
+    if (!in_key) {
+      key.assign(cursor.key);
+      in_key = true;
+    }
+    bytes.append(cursor.value);
+    ends.push_back(bytes.size());
+  });
+  if (in_key) hand_over();
+  return stats;
+}
+
+}  // namespace mapreduce::detail
