@@ -1,7 +1,7 @@
 // generate_corpus: writes the benchmark inputs, byte-identical on every machine
 // for a given kind, size, vocabulary and seed.
 //
-//   generate_corpus --kind zipf|text|ratings --size BYTES [--vocabulary N]
+//   generate_corpus --kind zipf|text|ratings|records --size BYTES [--vocabulary N]
 //                   [--seed S] [--catalogue FILE] -o FILE
 //
 //   zipf     ~10 words a line drawn from Zipf(s = 1) over N synthetic lowercase
@@ -13,6 +13,9 @@
 //            (default 1000) of Zipf-like popularity; R is an integer 1-10 or a
 //            one-decimal value. --catalogue FILE also writes the matching
 //            {"id": M, "name": "Movie M"} lines.
+//   records  key<TAB>value lines, the input of a group-by: keys "k" followed
+//            by a number below N (default 1000000) in Zipf order, values
+//            numbers below 10^9, uniform.
 //
 // The output is whole LF-terminated lines, at least BYTES bytes: it ends with
 // the first line (for text, the first sentence) that reaches BYTES. BYTES may
@@ -48,7 +51,7 @@ using Rng = std::mt19937_64;
 __extension__ typedef unsigned __int128 Uint128;
 
 constexpr std::string_view kUsage =
-    "usage: generate_corpus --kind zipf|text|ratings --size BYTES [--vocabulary N] [--seed S]\n"
+    "usage: generate_corpus --kind zipf|text|ratings|records --size BYTES [--vocabulary N] [--seed S]\n"
     "                       [--catalogue FILE] -o FILE\n";
 
 // A command-line mistake: reported with the usage text and exit status 2.
@@ -453,6 +456,18 @@ void generate_ratings(Output& out, std::uint64_t size, std::size_t movies, Rng& 
   }
 }
 
+void generate_records(Output& out, std::uint64_t size, std::size_t keys, Rng& rng) {
+  const ZipfSampler sample(keys);
+  std::string& line = out.buffer();
+  while (out.bytes() < size) {
+    line += 'k';
+    append_number(line, sample(rng));
+    line += '\t';
+    append_number(line, below(rng, 1'000'000'000));
+    out.end_line();
+  }
+}
+
 void write_catalogue(const std::string& path, std::size_t movies) {
   Output out(path);
   std::string& line = out.buffer();
@@ -548,8 +563,9 @@ Options parse_options(int argc, char** argv) {
       throw UsageError("unknown argument '" + std::string(arg) + "'");
     }
   }
-  if (options.kind != "zipf" && options.kind != "text" && options.kind != "ratings") {
-    throw UsageError("--kind must be zipf, text or ratings");
+  if (options.kind != "zipf" && options.kind != "text" && options.kind != "ratings" &&
+      options.kind != "records") {
+    throw UsageError("--kind must be zipf, text, ratings or records");
   }
   if (!options.has_size) throw UsageError("--size is required");
   if (options.output.empty()) throw UsageError("-o FILE is required");
@@ -570,6 +586,8 @@ int main(int argc, char** argv) {
       generate_zipf(out, options.size, options.vocabulary ? options.vocabulary : 1'000'000, rng);
     } else if (options.kind == "text") {
       TextWriter(out, options.vocabulary ? options.vocabulary : 15'000, rng).run(options.size);
+    } else if (options.kind == "records") {
+      generate_records(out, options.size, options.vocabulary ? options.vocabulary : 1'000'000, rng);
     } else {
       const std::size_t movies = options.vocabulary ? options.vocabulary : 1000;
       generate_ratings(out, options.size, movies, rng);
