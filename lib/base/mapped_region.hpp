@@ -1,8 +1,10 @@
 #pragma once
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 #include <utility>
 
@@ -39,5 +41,18 @@ class MappedRegion {
   void* address_ = nullptr;
   std::size_t size_ = 0;
 };
+
+// Gives back the pages of `range`, part of a read-only mapping of a file or
+// of shared memory that has been read: they leave this process's resident
+// set, and a later read maps them again from the file. The pages at its
+// ends are whole pages, shared with the bytes around it. Never for private
+// anonymous memory, whose pages it would zero.
+inline void release_mapped_pages(std::string_view range) {
+  if (range.empty()) return;
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<std::uintptr_t>(range.data()) / page * page;
+  const auto end = reinterpret_cast<std::uintptr_t>(range.data() + range.size());
+  ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
 
 }  // namespace mapreduce::detail

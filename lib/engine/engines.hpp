@@ -23,6 +23,9 @@ namespace mapreduce::detail {
 struct ReducedRuns {
   std::vector<std::string_view> runs;
   bool in_task_order = false;        // a map-only job's: concatenate, do not merge
+  // The runs are shared mappings (memfd arenas, spill files), whose pages
+  // the output gives back as it writes them (release_mapped_pages).
+  bool runs_are_mapped = false;
   std::deque<ReduceOutput> local;    // the sequential engine's partitions
   std::deque<MapOutput> local_map;   // the sequential engine's map-only output
   std::vector<MappedRegion> shared;  // the concurrent engine's arenas

@@ -133,6 +133,7 @@ void run_job_named(ErasedJob& job, const std::vector<std::string>& inputs, const
   // streaming wrote as it went, but nothing is committed yet.
   input.check_unchanged();
   clock.start_phase("output", 0);
+  if (reduced.runs_are_mapped) out.release_pages_as_written();
   if (reduced.in_task_order) {
     out.write_in_order(reduced.runs);
   } else {

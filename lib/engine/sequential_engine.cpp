@@ -1,9 +1,11 @@
+#include <algorithm>
 #include <deque>
 #include <string>
 
 #include "engine/engines.hpp"
 #include "engine/task_runner.hpp"
 #include "spill/map_spill.hpp"
+#include "spill/output_spill.hpp"
 #include "spill/spill_file.hpp"
 
 namespace mapreduce::detail {
@@ -32,8 +34,9 @@ class KeptMapRuns {
       : limit_(settings.memory_limit),
         partitions_(partitions),
         spill_(settings.spill_dir),
+        scratch_(settings.spill_dir),
         spiller_(spill_, partitions),
-        merge_{&spill_, merge_shape(settings.memory_limit)} {}
+        merge_{&scratch_, merge_shape(settings.memory_limit)} {}
 
   // Where the next map run's records go: spilled once they pass what the
   // limit leaves.
@@ -82,11 +85,69 @@ class KeptMapRuns {
   const std::uint64_t limit_;
   const std::size_t partitions_;
   SpillFile spill_;
+  SpillFile scratch_;  // the merge passes' runs
   MapRunSpiller spiller_;
   SpillMerge merge_;
   MapOutput current_{partitions_};
   std::deque<MapOutput> memory_;
   std::vector<Run> runs_;
+  std::uint64_t held_ = 0;
+  bool spilled_ = false;
+};
+
+// The reduced partitions, one after the other: in memory while they hold
+// under a quarter of the memory limit (the map runs kept in memory have the
+// rest), past it in a spill file of their own; once any has spilled, those
+// in memory join it at the end, so that the output reads every run from
+// the file's mapping and gives its pages back as it writes them.
+class ReducedPartitions {
+ public:
+  explicit ReducedPartitions(const EngineSettings& settings)
+      : budget_(settings.memory_limit / 4), file_(settings.spill_dir), spiller_(file_) {}
+
+  // Where the next partition's records go.
+  ReduceOutput& next() {
+    ReduceOutput& out = reduced_.local.emplace_back();
+    out.spill_past(budget_ - std::min(held_, budget_), &spiller_);
+    return out;
+  }
+  // Keeps the partition next() gave.
+  void keep(Counters& counters) {
+    ReduceOutput& out = reduced_.local.back();
+    if (spiller_.spilled() || held_ + out.bytes().size() > budget_) {
+      extents_.push_back(spiller_.finish(out));
+      counters(kEngineCounters, "spilled output bytes") += static_cast<std::int64_t>(extents_.back().length);
+      out = ReduceOutput();
+      spilled_ = true;
+    } else {
+      extents_.push_back(SpillExtent{UINT64_MAX, 0});
+      held_ += out.bytes().size();
+    }
+  }
+
+  ReducedRuns finish() {
+    if (!spilled_) {
+      for (const ReduceOutput& out : reduced_.local) reduced_.runs.push_back(out.bytes());
+      return std::move(reduced_);
+    }
+    for (std::size_t p = 0; p < extents_.size(); ++p) {
+      if (extents_[p].offset != UINT64_MAX) continue;
+      const std::string_view bytes = reduced_.local[p].bytes();
+      extents_[p] = SpillExtent{file_.append(bytes), bytes.size()};
+    }
+    reduced_.local.clear();
+    MappedRegion& mapped = reduced_.shared.emplace_back(file_.map_prefix(file_.size()));
+    for (const SpillExtent& extent : extents_) reduced_.runs.push_back(mapped.view().substr(extent.offset, extent.length));
+    reduced_.runs_are_mapped = true;
+    return std::move(reduced_);
+  }
+
+ private:
+  const std::uint64_t budget_;
+  SpillFile file_;
+  ReduceRunSpiller spiller_;
+  ReducedRuns reduced_;
+  std::vector<SpillExtent> extents_;  // offset UINT64_MAX: in memory
   std::uint64_t held_ = 0;
   bool spilled_ = false;
 };
@@ -118,22 +179,22 @@ ReducedRuns combined_across_tasks(ErasedJob& job, const InputSet& input, std::si
     flush_combined(job, kept.next(), counters);
     kept.keep(counters);
   }
-  ReducedRuns reduced;
+  ReducedPartitions reduced(settings);
   for (std::size_t p = 0; p < partitions; ++p) {
     ReduceTask task = partitions > 1 || spilled ? kept.reduce_task(job, p) : ReduceTask(job);
     if (partitions == 1 && !spilled) task.add_map_table();
-    ReduceOutput& out = reduced.local.emplace_back();
-    task.finish(out, counters);
-    reduced.runs.push_back(out.bytes());
+    task.finish(reduced.next(), counters);
+    reduced.keep(counters);
     clock.advance(1);
   }
-  return reduced;
+  return reduced.finish();
 }
 
 // A job with a combiner and one partition: each task's output is combined
 // as soon as it is made and its buffer reused, so memory holds one value
 // per distinct key rather than every task's output (and nothing spills).
-ReducedRuns combined_as_mapped(ErasedJob& job, const InputSet& input, Counters& counters, JobClock& clock) {
+ReducedRuns combined_as_mapped(ErasedJob& job, const InputSet& input, const EngineSettings& settings,
+                               Counters& counters, JobClock& clock) {
   ReduceTask task(job);
   MapOutput mapped(1);
   clock.start_phase("map", input.stored_bytes());
@@ -145,12 +206,11 @@ ReducedRuns combined_as_mapped(ErasedJob& job, const InputSet& input, Counters& 
     clock.advance(input.tasks()[t].bytes.size());
   }
   clock.start_phase("reduce", 1);
-  ReducedRuns reduced;
-  ReduceOutput& out = reduced.local.emplace_back();
-  task.finish(out, counters);
-  reduced.runs.push_back(out.bytes());
+  ReducedPartitions reduced(settings);
+  task.finish(reduced.next(), counters);
+  reduced.keep(counters);
   clock.advance(1);
-  return reduced;
+  return reduced.finish();
 }
 
 }  // namespace
@@ -164,7 +224,7 @@ ReducedRuns run_sequential(ErasedJob& job, const InputSet& input, const EngineSe
   if (job.combines_across_tasks()) {
     return combined_across_tasks(job, input, partitions, settings, counters, clock);
   }
-  if (job.has_combiner() && partitions == 1) return combined_as_mapped(job, input, counters, clock);
+  if (job.has_combiner() && partitions == 1) return combined_as_mapped(job, input, settings, counters, clock);
   // Otherwise every task's pairs are kept until reduce.
   KeptMapRuns kept(settings, partitions);
   clock.start_phase("map", input.stored_bytes());
@@ -174,15 +234,14 @@ ReducedRuns run_sequential(ErasedJob& job, const InputSet& input, const EngineSe
     clock.advance(input.tasks()[t].bytes.size());
   }
   clock.start_phase("reduce", partitions);
-  ReducedRuns reduced;
+  ReducedPartitions reduced(settings);
   for (std::size_t p = 0; p < partitions; ++p) {
     ReduceTask task = kept.reduce_task(job, p);
-    ReduceOutput& out = reduced.local.emplace_back();
-    task.finish(out, counters);
-    reduced.runs.push_back(out.bytes());
+    task.finish(reduced.next(), counters);
+    reduced.keep(counters);
     clock.advance(1);
   }
-  return reduced;
+  return reduced.finish();
 }
 
 }  // namespace mapreduce::detail

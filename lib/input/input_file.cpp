@@ -148,12 +148,6 @@ void InputFile::check_unchanged() const {
   }
 }
 
-void InputFile::release(std::string_view range) const {
-  if (range.empty()) return;
-  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-  const auto begin = reinterpret_cast<std::uintptr_t>(range.data()) / page * page;
-  const auto end = reinterpret_cast<std::uintptr_t>(range.data() + range.size());
-  ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
-}
+void InputFile::release(std::string_view range) const { release_mapped_pages(range); }
 
 }  // namespace mapreduce::detail

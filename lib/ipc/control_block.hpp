@@ -35,13 +35,16 @@ struct WorkerSlot {
   char error[kErrorCapacity];
 };
 
-// Where reduce task p left its output: in the reduce arena of slot `worker`,
-// `length` bytes of records from `offset`, then `counters_length` bytes of
-// what the task counted.
+// Where reduce task p left its output: `length` bytes of records from
+// `offset` in the reduce arena of slot `worker`, or, when `spilled`, in its
+// spill file; and `counters_length` bytes of what the task counted from
+// `counters_offset` in the arena.
 struct ReducedPartition {
   std::uint32_t worker;
+  std::uint32_t spilled;
   std::uint64_t offset;
   std::uint64_t length;
+  std::uint64_t counters_offset;
   std::uint64_t counters_length;
 };
 

@@ -8,10 +8,12 @@ IntermediateStore::IntermediateStore(ControlBlock& control, unsigned workers, st
   map_arenas_.reserve(workers);
   reduce_arenas_.reserve(workers);
   spill_files_.reserve(workers);
+  scratch_files_.reserve(workers);
   for (unsigned w = 0; w < workers; ++w) {
     map_arenas_.emplace_back("mapreduce-map");
     reduce_arenas_.emplace_back("mapreduce-reduce");
     spill_files_.emplace_back(spill_dir);
+    scratch_files_.emplace_back(spill_dir);
   }
 }
 
@@ -65,8 +67,19 @@ void IntermediateStore::commit_reduce_task(unsigned worker, std::size_t partitio
   const std::string_view pieces[2] = {records, counted};
   SharedArena& arena = reduce_arenas_[worker];
   const std::uint64_t offset = arena.append(pieces);
-  control_.reduced(partition) = ReducedPartition{worker, offset, records.size(), counted.size()};
+  control_.reduced(partition) =
+      ReducedPartition{worker, 0, offset, records.size(), offset + records.size(), counted.size()};
   control_.slot(worker).reduce_bytes = arena.size();
+}
+
+void IntermediateStore::commit_spilled_reduce_task(unsigned worker, std::size_t partition, SpillExtent records,
+                                                   std::string_view counted) {
+  SharedArena& arena = reduce_arenas_[worker];
+  const std::uint64_t counters_offset = arena.append(std::span(&counted, 1));
+  control_.reduced(partition) =
+      ReducedPartition{worker, 1, records.offset, records.length, counters_offset, counted.size()};
+  control_.slot(worker).reduce_bytes = arena.size();
+  control_.slot(worker).spill_bytes = spill_files_[worker].size();
 }
 
 std::vector<MappedRegion> IntermediateStore::map_committed(
@@ -111,16 +124,29 @@ const SpillFile& IntermediateStore::MapOutputs::spill_file(std::size_t head) con
 }
 
 IntermediateStore::ReduceOutputs::ReduceOutputs(const IntermediateStore& store)
-    : store_(&store), arenas_(store.map_committed(store.reduce_arenas_, &WorkerSlot::reduce_bytes)) {}
+    : store_(&store), arenas_(store.map_committed(store.reduce_arenas_, &WorkerSlot::reduce_bytes)) {
+  bool spilled = false;
+  for (std::size_t p = 0; p < store.partitions_; ++p) spilled = spilled || store.control_.reduced(p).spilled;
+  if (!spilled) return;
+  for (unsigned w = 0; w < store.spill_files_.size(); ++w)
+    spill_maps_.push_back(store.spill_files_[w].map_prefix(store.control_.slot(w).spill_bytes));
+}
 
 std::string_view IntermediateStore::ReduceOutputs::records(std::size_t partition) const {
   const ReducedPartition& r = store_->control_.reduced(partition);
-  return arenas_[r.worker].view().substr(r.offset, r.length);
+  return (r.spilled ? spill_maps_ : arenas_)[r.worker].view().substr(r.offset, r.length);
 }
 
 std::string_view IntermediateStore::ReduceOutputs::counted(std::size_t partition) const {
   const ReducedPartition& r = store_->control_.reduced(partition);
-  return arenas_[r.worker].view().substr(r.offset + r.length, r.counters_length);
+  return arenas_[r.worker].view().substr(r.counters_offset, r.counters_length);
+}
+
+std::vector<MappedRegion> IntermediateStore::ReduceOutputs::release() {
+  std::vector<MappedRegion> regions = std::move(arenas_);
+  for (MappedRegion& region : spill_maps_) regions.push_back(std::move(region));
+  spill_maps_.clear();
+  return regions;
 }
 
 }  // namespace mapreduce::detail

@@ -58,6 +58,16 @@ class IntermediateStore {
   // In worker `worker`: stores reduce task `partition`'s records and counts.
   void commit_reduce_task(unsigned worker, std::size_t partition, std::string_view records,
                           std::string_view counted);
+  // Likewise for a task whose records were spilled to `records` of the
+  // slot's spill file.
+  void commit_spilled_reduce_task(unsigned worker, std::size_t partition, SpillExtent records,
+                                  std::string_view counted);
+  // The bytes of reduce output slot `worker` holds in memory.
+  std::uint64_t reduce_bytes_held(unsigned worker) const { return reduce_arenas_[worker].size(); }
+  // Where the slot's reduce tasks write their merge passes: a spill file of
+  // its own, never committed, so that a task's spilled output stays one
+  // extent of the other.
+  SpillFile& scratch_file(unsigned worker) { return scratch_files_[worker]; }
 
   // Every committed map run's output, mapped read-only for as long as the
   // object lives.
@@ -86,20 +96,21 @@ class IntermediateStore {
   };
   MapOutputs map_outputs() const { return MapOutputs(*this); }
 
-  // Every finished reduce task's output, likewise.
+  // Every finished reduce task's output, likewise (the spill files' too).
   class ReduceOutputs {
    public:
     std::string_view records(std::size_t partition) const;
     std::string_view counted(std::size_t partition) const;
     // The mappings, for a caller that keeps views of records() past this
     // object.
-    std::vector<MappedRegion> release() { return std::move(arenas_); }
+    std::vector<MappedRegion> release();
 
    private:
     friend class IntermediateStore;
     ReduceOutputs(const IntermediateStore& store);
     const IntermediateStore* store_;
     std::vector<MappedRegion> arenas_;
+    std::vector<MappedRegion> spill_maps_;  // per slot, when any reduce task spilled
   };
   ReduceOutputs reduce_outputs() const { return ReduceOutputs(*this); }
 
@@ -118,6 +129,7 @@ class IntermediateStore {
   std::vector<SharedArena> map_arenas_;
   std::vector<SharedArena> reduce_arenas_;
   std::vector<SpillFile> spill_files_;
+  std::vector<SpillFile> scratch_files_;
 };
 
 }  // namespace mapreduce::detail

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "api/option_rules.hpp"
+#include "base/mapped_region.hpp"
 #include "base/system_error.hpp"
 #include "ipc/interruption.hpp"
 #include "mapreduce/detail/erased_job.hpp"
@@ -282,8 +283,12 @@ void Output::write_partitions(std::span<const std::string_view> partitions) {
     std::size_t run;
   };
   std::vector<RecordReader> readers;
+  std::vector<const char*> released;
   readers.reserve(partitions.size());
-  for (std::string_view run : partitions) readers.emplace_back(run);
+  for (std::string_view run : partitions) {
+    readers.emplace_back(run);
+    released.push_back(run.data());
+  }
 
   auto later = [](const Head& a, const Head& b) { return a.key > b.key; };
   std::priority_queue<Head, std::vector<Head>, decltype(later)> heads(later);
@@ -296,8 +301,16 @@ void Output::write_partitions(std::span<const std::string_view> partitions) {
     head = heads.top();
     heads.pop();
     write(head.line);
+    if (release_pages_) release_written(released[head.run], head.line.data() + head.line.size());
     if (readers[head.run].next(head.key, head.line)) heads.push(head);
   }
+}
+
+void Output::release_written(const char*& released, const char* written) const {
+  constexpr std::ptrdiff_t kReleaseBytes = std::ptrdiff_t(16) << 20;
+  if (written - released < kReleaseBytes) return;
+  release_mapped_pages(std::string_view(released, static_cast<std::size_t>(written - released)));
+  released = written;
 }
 
 void Output::write_in_order(std::span<const std::string_view> runs) {
@@ -324,7 +337,11 @@ void Output::write_lines(std::string_view records) {
   std::string_view key;
   std::string_view line;
   RecordReader reader(records);
-  while (reader.next(key, line)) write(line);
+  const char* released = records.data();
+  while (reader.next(key, line)) {
+    write(line);
+    if (release_pages_) release_written(released, line.data() + line.size());
+  }
 }
 
 void Output::write(std::string_view bytes) {

@@ -63,6 +63,11 @@ class Output {
   const std::string& temporary_directory() const { return temp_path_; }
   void expect_parts(std::size_t parts);
 
+  // The runs given to the write_ functions are shared mappings (memfd
+  // arenas, spill files): their pages are given back as they are written,
+  // so that an output larger than memory streams through it.
+  void release_pages_as_written() { release_pages_ = true; }
+
   // Writes raw bytes (the streaming modes' output). Not for a directory.
   void write(std::string_view bytes);
 
@@ -77,6 +82,9 @@ class Output {
   std::string name() const;
   void write_out(std::string& bytes);
   void write_lines(std::string_view records);
+  // With release_pages_as_written: gives back `run`'s pages from
+  // `*released` up to `written`, once that is many.
+  void release_written(const char*& released, const char* written) const;
   void open_part(std::size_t p);
   void remove_temporary();
   bool link_into_place(int fd);  // false when a file of the final name exists
@@ -92,6 +100,7 @@ class Output {
   std::size_t parts_ = 0;  // part files to remove from the temporary directory
   std::size_t part_ = 0;   // the part file being written
   bool borrowed_ = false;  // the temporary directory is another Output's
+  bool release_pages_ = false;
   std::string_view part_extension_;
   std::unique_ptr<Compressor> compressor_;  // null for plain output
   std::string buffer_;

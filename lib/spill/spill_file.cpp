@@ -1,6 +1,7 @@
 #include "spill/spill_file.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -100,6 +101,17 @@ void SpillFile::read(std::uint64_t offset, std::size_t length, char* out) const 
     offset += static_cast<std::uint64_t>(got);
     length -= static_cast<std::size_t>(got);
   }
+}
+
+MappedRegion SpillFile::map_prefix(std::uint64_t size) const {
+  if (size == 0) return {};
+  require_open();
+  void* address = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd_.get(), 0);
+  if (address == MAP_FAILED) {
+    throw_errno<ResourceError>("cannot map " + std::to_string(size) + " bytes of a spill file in " + directory_,
+                               errno);
+  }
+  return MappedRegion(address, size);
 }
 
 }  // namespace mapreduce::detail

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/mapped_region.hpp"
 #include "base/unique_fd.hpp"
 
 namespace mapreduce::detail {
@@ -45,6 +46,12 @@ class SpillFile {
   void read(std::uint64_t offset, std::size_t length, char* out) const;
 
   const std::string& directory() const { return directory_; }
+
+  // A read-only shared mapping of the first `size` bytes (which some
+  // process appended): its pages are the file's, which the kernel can write
+  // back and drop, and which a reader gives back as it goes
+  // (release_mapped_pages). Throws ResourceError.
+  MappedRegion map_prefix(std::uint64_t size) const;
 
  private:
   // Throws the error that kept the file from being created, if one did.

@@ -131,6 +131,19 @@ class MapOutput {
   std::uint64_t emitted_ = 0;
 };
 
+class ReduceOutput;
+
+// Where a ReduceOutput's records go when they outgrow the memory they may
+// hold: spill() appends them to a file (they are in key order already) and
+// empties the buffer (ReduceOutput::drop_records), keeping the counts.
+class ReduceSpill {
+ public:
+  virtual void spill(ReduceOutput& out) = 0;
+
+ protected:
+  ~ReduceSpill() = default;
+};
+
 // What reducing one partition produces: (key, formatted output line) records
 // in ascending key order, a key's records in the order they were written.
 class ReduceOutput {
@@ -140,13 +153,15 @@ class ReduceOutput {
   std::uint64_t key_count() const { return keys_; }
 
   void add(std::string_view key, std::string_view line) {
+    if (buffer_.size() > spill_past_) [[unlikely]] spill_->spill(*this);
     char* out = append_record(buffer_, key.size(), line.size());
     if (!key.empty()) std::memcpy(out, key.data(), key.size());
     if (!line.empty()) std::memcpy(out + key.size(), line.data(), line.size());
     ++records_;
   }
+  // The records held (those not spilled).
   std::string_view bytes() const { return buffer_.view(); }
-  // Records added since the last clear().
+  // Records added since the last clear(), the spilled ones included.
   std::uint64_t record_count() const { return records_; }
   void clear() {
     buffer_.clear();
@@ -154,8 +169,20 @@ class ReduceOutput {
     keys_ = 0;
   }
 
+  // Once the records held pass `bytes`, the next add first hands them to
+  // `spill`; none: never (the default).
+  void spill_past(std::size_t bytes, ReduceSpill* spill) {
+    spill_past_ = spill == nullptr ? SIZE_MAX : bytes;
+    spill_ = spill;
+  }
+  // The records are stored elsewhere now: empties the buffer, keeping what
+  // was counted and its memory.
+  void drop_records() { buffer_.clear(); }
+
  private:
   ByteBuffer buffer_;
+  std::size_t spill_past_ = SIZE_MAX;
+  ReduceSpill* spill_ = nullptr;
   std::uint64_t records_ = 0;
   std::uint64_t keys_ = 0;
 };

@@ -64,6 +64,7 @@ ReducedRuns collect(const ConcurrentRun& run, Counters& counters) {
       // One task per run: the map tasks in input order.
       ReducedRuns lines;
       lines.in_task_order = true;
+      lines.runs_are_mapped = true;
       for (std::uint32_t head : map_outputs.runs()) lines.runs.push_back(map_outputs.section(head, 0));
       lines.shared = map_outputs.release();
       return lines;
@@ -71,6 +72,7 @@ ReducedRuns collect(const ConcurrentRun& run, Counters& counters) {
   }
   IntermediateStore::ReduceOutputs reduce_outputs = run.store.reduce_outputs();
   ReducedRuns reduced;
+  reduced.runs_are_mapped = true;
   reduced.runs.resize(run.partitions);
   for (std::size_t p = 0; p < run.partitions; ++p) {
     reduced.runs[p] = reduce_outputs.records(p);

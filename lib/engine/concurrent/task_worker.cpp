@@ -10,6 +10,7 @@
 #include "engine/task_runner.hpp"
 #include "ipc/worker_pool.hpp"
 #include "mapreduce/error.hpp"
+#include "spill/output_spill.hpp"
 
 namespace mapreduce::detail {
 
@@ -129,8 +130,13 @@ void TaskWorker::reduce_phase() {
   ReduceOutput reduced;
   run_.store.resume_reduce(index_);
   // When any map run spilled, every partition is a merge of sorted runs.
-  const SpillMerge merge{&run_.store.spill_file(index_), merge_shape(run_.worker_budget)};
+  const SpillMerge merge{&run_.store.scratch_file(index_), merge_shape(run_.worker_budget)};
   const bool merging = map_outputs.any_spilled();
+  // The reduce output this worker holds in memory stays under a quarter of
+  // its share (the map runs kept in memory have the rest); past it, a
+  // task's output goes to the spill file.
+  const std::uint64_t output_budget = run_.worker_budget / 4;
+  ReduceRunSpiller spiller(run_.store.spill_file(index_));
   while (const auto partition = next_task(Phase::reduce)) {
     // Map runs in task order, so that (with one task per run) every key's
     // values reach reducer in input order, as in the sequential engine.
@@ -145,8 +151,16 @@ void TaskWorker::reduce_phase() {
       for (const SpillExtent& extent : spill_extents(section)) task.add_spilled(map_outputs.spill_file(head), extent);
     }
     reduced.clear();
+    const std::uint64_t held = run_.store.reduce_bytes_held(index_);
+    reduced.spill_past(output_budget - std::min(held, output_budget), &spiller);
     task.finish(reduced, counters_);
-    run_.store.commit_reduce_task(index_, *partition, reduced.bytes(), counters_.since(before).serialize());
+    if (spiller.spilled() || held + reduced.bytes().size() > output_budget) {
+      const SpillExtent records = spiller.finish(reduced);
+      counters_(kEngineCounters, "spilled output bytes") += static_cast<std::int64_t>(records.length);
+      run_.store.commit_spilled_reduce_task(index_, *partition, records, counters_.since(before).serialize());
+    } else {
+      run_.store.commit_reduce_task(index_, *partition, reduced.bytes(), counters_.since(before).serialize());
+    }
     finish_task(Phase::reduce, *partition);
   }
 }
