@@ -3,12 +3,32 @@
 #include <cstddef>
 #include <iterator>
 #include <span>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 
 #include "mapreduce/codec.hpp"
 #include "mapreduce/detail/require_cxx20.hpp"
+#include "mapreduce/export.hpp"
 
 namespace mapreduce {
+namespace detail {
+
+// The encoded values of one key too large for memory (a hot key past the
+// memory limit), read back from disk one at a time: the engine's side of a
+// streamed Values. One virtual call per value, in that rare case only.
+class MAPREDUCE_EXPORT ValueStream {
+ public:
+  virtual ~ValueStream();
+  virtual std::size_t size() const = 0;
+  // Back to the first value.
+  virtual void rewind() = 0;
+  // The value at the cursor (valid until the next call), then the next.
+  virtual std::string_view current() const = 0;
+  virtual void advance() = 0;
+};
+
+}  // namespace detail
 
 // All the values of one key, as reducer receives them: a sized, forward range
 // that decodes each value as it is read (a std::string value is read as a
@@ -16,6 +36,11 @@ namespace mapreduce {
 // Values come in the order their pairs were emitted in the input, with either
 // engine and any number of processes (so, for instance, a floating-point sum
 // is the same everywhere).
+//
+// A key whose values do not fit in the memory limit (see README, "Bigger
+// than memory") gets them streamed from disk instead: each begin() reads
+// them again from the first, iterators of one pass share their position,
+// and operator[] throws std::logic_error.
 template <class Value>
 class Values {
  public:
@@ -29,32 +54,55 @@ class Values {
 
     iterator() = default;
     explicit iterator(const std::string_view* p) : p_(p) {}
-    value_type operator*() const { return Codec<Value>::decode(*p_); }
+    iterator(detail::ValueStream* stream, std::size_t index) : stream_(stream), index_(index) {}
+    value_type operator*() const { return Codec<Value>::decode(stream_ == nullptr ? *p_ : stream_->current()); }
     iterator& operator++() {
-      ++p_;
+      if (stream_ == nullptr) {
+        ++p_;
+      } else {
+        stream_->advance();
+        ++index_;
+      }
       return *this;
     }
     iterator operator++(int) {
       iterator old = *this;
-      ++p_;
+      ++*this;
       return old;
     }
-    bool operator==(const iterator&) const = default;
+    bool operator==(const iterator& other) const { return p_ == other.p_ && index_ == other.index_; }
 
    private:
     const std::string_view* p_ = nullptr;
+    detail::ValueStream* stream_ = nullptr;
+    std::size_t index_ = 0;  // streamed: how many values were passed
   };
 
   explicit Values(std::span<const std::string_view> encoded) : encoded_(encoded) {}
+  explicit Values(detail::ValueStream& stream) : stream_(&stream) {}
 
-  iterator begin() const { return iterator(encoded_.data()); }
-  iterator end() const { return iterator(encoded_.data() + encoded_.size()); }
-  std::size_t size() const { return encoded_.size(); }
-  bool empty() const { return encoded_.empty(); }
-  ViewOf<Value> operator[](std::size_t i) const { return Codec<Value>::decode(encoded_[i]); }
+  iterator begin() const {
+    if (stream_ == nullptr) return iterator(encoded_.data());
+    stream_->rewind();
+    return iterator(stream_, 0);
+  }
+  iterator end() const {
+    return stream_ == nullptr ? iterator(encoded_.data() + encoded_.size()) : iterator(stream_, stream_->size());
+  }
+  std::size_t size() const { return stream_ == nullptr ? encoded_.size() : stream_->size(); }
+  bool empty() const { return size() == 0; }
+  ViewOf<Value> operator[](std::size_t i) const {
+    if (stream_ != nullptr) {
+      throw std::logic_error("Values::operator[] on a key whose " + std::to_string(stream_->size()) +
+                             " values do not fit in the memory limit and are streamed from disk: iterate "
+                             "over them instead");
+    }
+    return Codec<Value>::decode(encoded_[i]);
+  }
 
  private:
   std::span<const std::string_view> encoded_;
+  detail::ValueStream* stream_ = nullptr;
 };
 
 }  // namespace mapreduce

@@ -6,6 +6,7 @@ namespace mapreduce::detail {
 
 // One home for each vtable and type information, as for the error types.
 ErasedJob::~ErasedJob() = default;
+ValueStream::~ValueStream() = default;
 MapFailure::~MapFailure() = default;
 ReduceFailure::~ReduceFailure() = default;
 

@@ -136,14 +136,21 @@ void ReduceTask::finish(ReduceOutput& out, Counters& counters) {
 void ReduceTask::merge(ReduceOutput& out, Counters& counters) {
   SpillFile& scratch = *merging_->scratch;
   const std::uint64_t scratch_start = scratch.size();
-  const MergeStats stats =
-      merge_runs(std::move(inputs_), scratch, merging_->shape,
-                 [&](std::string_view key, std::span<const std::string_view> values) {
-                   job_.reduce_folded(key, values, out);
-                 });
+  // A hot key's values stream from disk, unless the job folds them with a
+  // combiner (one value per run) or sorts them (all in memory).
+  OnStreamedKey streamed;
+  if (!job_.has_combiner() && !job_.sorts_values()) {
+    streamed = [&](std::string_view key, ValueStream& values) { job_.reduce_key_streamed(key, values, out); };
+  }
+  const MergeStats stats = merge_runs(
+      std::move(inputs_), scratch, merging_->shape,
+      [&](std::string_view key, std::span<const std::string_view> values) { job_.reduce_folded(key, values, out); },
+      streamed);
   inputs_.clear();
   scratch.resume_at(scratch_start);
   counters(kEngineCounters, "merge passes") += static_cast<std::int64_t>(stats.passes);
+  if (stats.streamed_keys > 0)
+    counters(kEngineCounters, "streamed keys") += static_cast<std::int64_t>(stats.streamed_keys);
 }
 
 KeyByKeyReduceTask::KeyByKeyReduceTask(ErasedJob& job) : job_(job) { job_.begin_reduce_task(); }

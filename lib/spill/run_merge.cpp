@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "mapreduce/detail/records.hpp"
@@ -90,6 +91,34 @@ class RunCursor {
   std::size_t filled_ = 0;
 };
 
+// A hot key's values, written to a run of (empty key, value) records and
+// read back through a cursor.
+class SpilledValues final : public ValueStream {
+ public:
+  SpilledValues(const SpillFile& file, SpillExtent extent, std::size_t count, std::size_t buffer_bytes)
+      : input_{&file, extent, {}}, count_(count), buffer_bytes_(buffer_bytes) {}
+  std::size_t size() const override { return count_; }
+  void rewind() override {
+    cursor_.emplace(input_, buffer_bytes_);
+    cursor_->next();
+  }
+  std::string_view current() const override { return cursor_->value; }
+  void advance() override { cursor_->next(); }
+
+ private:
+  MergeInput input_;
+  std::size_t count_;
+  std::size_t buffer_bytes_;
+  std::optional<RunCursor> cursor_;
+};
+
+// Appends (empty key, value) records through a writer.
+void add_value_record(SpillWriter& writer, std::string_view value) {
+  const std::uint32_t lengths[2] = {0, static_cast<std::uint32_t>(value.size())};
+  writer.add(std::string_view(reinterpret_cast<const char*>(lengths), sizeof lengths));
+  writer.add(value);
+}
+
 // Merges the runs of `inputs` and calls on_record(cursor) for each record in
 // order (key, then input, then the run's order), with the cursor on it.
 template <class OnRecord>
@@ -126,11 +155,12 @@ MergeShape merge_shape(std::uint64_t budget) {
   shape.read_buffer =
       static_cast<std::size_t>(std::clamp<std::uint64_t>(budget / 64, std::uint64_t(4) << 10, std::uint64_t(1) << 20));
   shape.fan_in = static_cast<std::size_t>(std::clamp<std::uint64_t>(budget / 2 / shape.read_buffer, 2, 64));
+  shape.hot_key_bytes = std::max<std::uint64_t>(budget / 4, 1);
   return shape;
 }
 
 MergeStats merge_runs(std::vector<MergeInput> inputs, SpillFile& scratch, const MergeShape& shape,
-                      const std::function<void(std::string_view key, std::span<const std::string_view> values)>& on_key) {
+                      const OnKey& on_key, const OnStreamedKey& on_streamed_key) {
   MergeStats stats;
   const std::size_t fan_in = std::max<std::size_t>(shape.fan_in, 2);
   while (inputs.size() > fan_in) {
@@ -155,20 +185,33 @@ MergeStats merge_runs(std::vector<MergeInput> inputs, SpillFile& scratch, const 
   }
   ++stats.passes;
   // The last pass: a key's values, copied out of the cursors' buffers (which
-  // move on), handed over once a record of another key comes.
+  // move on), handed over once a record of another key comes; a hot key's
+  // written to the end of `scratch` instead, from when they pass
+  // hot_key_bytes, then read back from there.
   std::string key;
   bool in_key = false;
   std::string bytes;
   std::vector<std::size_t> ends;
   std::vector<std::string_view> values;
+  std::optional<SpillWriter> hot;
+  std::size_t hot_count = 0;
   const auto hand_over = [&] {
-    values.clear();
-    std::size_t begin = 0;
-    for (std::size_t end : ends) {
-      values.emplace_back(bytes.data() + begin, end - begin);
-      begin = end;
+    if (hot) {
+      const SpillExtent extent = hot->finish();
+      hot.reset();
+      SpilledValues streamed(scratch, extent, hot_count, shape.read_buffer);
+      on_streamed_key(key, streamed);
+      scratch.resume_at(extent.offset);
+      ++stats.streamed_keys;
+    } else {
+      values.clear();
+      std::size_t begin = 0;
+      for (std::size_t end : ends) {
+        values.emplace_back(bytes.data() + begin, end - begin);
+        begin = end;
+      }
+      on_key(key, values);
     }
-    on_key(key, values);
     bytes.clear();
     ends.clear();
     in_key = false;
@@ -179,8 +222,25 @@ MergeStats merge_runs(std::vector<MergeInput> inputs, SpillFile& scratch, const 
       key.assign(cursor.key);
       in_key = true;
     }
+    if (hot) {
+      add_value_record(*hot, cursor.value);
+      ++hot_count;
+      return;
+    }
     bytes.append(cursor.value);
     ends.push_back(bytes.size());
+    if (on_streamed_key && bytes.size() > shape.hot_key_bytes) {
+      hot.emplace(scratch, shape.read_buffer);
+      std::size_t begin = 0;
+      for (std::size_t end : ends) {
+        add_value_record(*hot, std::string_view(bytes.data() + begin, end - begin));
+        begin = end;
+      }
+      hot_count = ends.size();
+      bytes.clear();
+      bytes.shrink_to_fit();
+      ends.clear();
+    }
   });
   if (in_key) hand_over();
   return stats;

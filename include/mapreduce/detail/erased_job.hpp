@@ -16,6 +16,7 @@
 #include "mapreduce/export.hpp"
 #include "mapreduce/input_context.hpp"
 #include "mapreduce/options.hpp"
+#include "mapreduce/values.hpp"
 
 namespace mapreduce::detail {
 
@@ -84,6 +85,15 @@ class MAPREDUCE_EXPORT ErasedJob {
   // combiner, and calls reducer once per key, in key order. Throws
   // ReduceFailure.
   virtual void reduce_sorted_runs(std::span<const std::string_view> runs, ReduceOutput& out) = 0;
+
+  // Whether reducer sees each key's values sorted (value_less,
+  // sort_values): they must all be in memory then, and are never streamed.
+  virtual bool sorts_values() const = 0;
+
+  // reduce_key for a key whose values do not fit in memory, read from
+  // `values` (Values streamed from disk). Throws ReduceFailure (also when
+  // the job sorts its values, which this cannot).
+  virtual void reduce_key_streamed(std::string_view key, ValueStream& values, ReduceOutput& out) = 0;
 
   // For a job with a combiner: folds one key's encoded values, from the
   // first to the last, into one with the combiner (as combine_records would

@@ -90,6 +90,7 @@ class TypedJob final : public ErasedJob {
   bool has_combiner() const override { return HasCombiner<Derived, Key, Value>; }
   bool map_only() const override { return MapOnlyJob<Derived, Key, Value>; }
   bool combines_across_tasks() const override { return kAcrossTasks; }
+  bool sorts_values() const override { return SortsValues<Derived, Value>; }
 
   void flush_combined(MapOutput& out) override { flush_map_combined(out, true); }
   std::size_t combined_bytes() const override { return map_combined_.bytes(); }
@@ -236,11 +237,29 @@ class TypedJob final : public ErasedJob {
 
   void reduce_key(std::string_view key_bytes, std::span<const std::string_view> values,
                   ReduceOutput& out) override {
+    call_reducer(key_bytes, out, [&] { return Values<Value>(sorted_if_asked(values)); });
+  }
+
+  void reduce_key_streamed(std::string_view key_bytes, ValueStream& values, ReduceOutput& out) override {
+    call_reducer(key_bytes, out, [&] {
+      if constexpr (SortsValues<Derived, Value>) {
+        throw std::length_error("its " + std::to_string(values.size()) +
+                                " values do not fit in the memory limit, and the job sorts them (value_less "
+                                "or sort_values), which needs them all in memory: raise --memory-limit");
+      }
+      return Values<Value>(values);
+    });
+  }
+
+ private:
+  // reducer on one key, with the Values that `values()` makes.
+  template <class MakeValues>
+  void call_reducer(std::string_view key_bytes, ReduceOutput& out, MakeValues&& values) {
     if constexpr (!MapOnlyJob<Derived, Key, Value>) {
       const ViewOf<Key> key = Codec<Key>::decode(key_bytes);
       out.count_key();
       try {
-        Values<Value> ordered(sorted_if_asked(values));
+        Values<Value> ordered = values();
         if constexpr (EmittingReducer<Derived, Key, Value>) {
           ReducerOutput emit(out, key_bytes, format_, next_step_);
           job_.reducer(key, ordered, emit);
@@ -258,6 +277,7 @@ class TypedJob final : public ErasedJob {
     }
   }
 
+ public:
   void append_stream_text(std::string_view key, std::string_view value, std::string& out) override {
     StreamText<Key>::append(out, Codec<Key>::decode(key));
     out += '\t';
