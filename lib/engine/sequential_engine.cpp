@@ -42,7 +42,7 @@ class KeptMapRuns {
   // limit leaves.
   MapOutput& next() {
     current_.clear();
-    current_.spill_past(spill_threshold(limit_, held_), &spiller_);
+    current_.spill_past(spill_threshold(limit_), &spiller_);
     return current_;
   }
   MapRunSpiller& spiller() { return spiller_; }
@@ -96,8 +96,8 @@ class KeptMapRuns {
 };
 
 // The reduced partitions, one after the other: in memory while they hold
-// under a quarter of the memory limit (the map runs kept in memory have the
-// rest), past it in a spill file of their own; once any has spilled, those
+// under a quarter of the memory limit (the map runs kept in memory have
+// half, the run being built a quarter), past it in a spill file of their own; once any has spilled, those
 // in memory join it at the end, so that the output reads every run from
 // the file's mapping and gives its pages back as it writes them.
 class ReducedPartitions {

@@ -24,20 +24,25 @@ std::string_view record_at(const char* record) {
   return {record, kRecordHeader + std::size_t(lengths[0]) + lengths[1]};
 }
 
-std::vector<const char*> records_by_key(std::string_view records) {
-  // Sorted by each key's first 8 bytes (big-endian, so integer order is byte
-  // order), then by the whole key, then by position: the order stays stable
-  // without std::stable_sort's buffer.
-  struct Entry {
-    std::uint64_t prefix;
-    const char* record;
-  };
-  std::vector<Entry> entries;
+namespace {
+
+// A record and the first 8 bytes of its key (big-endian, so that integer
+// order is byte order), sorted by.
+struct SortEntry {
+  std::uint64_t prefix;
+  const char* record;
+};
+
+// The records of `records` in key order: by prefix, then by the whole key,
+// then by position, so that the order is stable without std::stable_sort's
+// buffer. 16 bytes per record.
+std::vector<SortEntry> sorted_entries(std::string_view records) {
+  std::vector<SortEntry> entries;
   RecordReader reader(records);
   std::string_view key;
   std::string_view value;
-  while (reader.next(key, value)) entries.push_back(Entry{order_prefix(key), key.data() - kRecordHeader});
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+  while (reader.next(key, value)) entries.push_back(SortEntry{order_prefix(key), key.data() - kRecordHeader});
+  std::sort(entries.begin(), entries.end(), [](const SortEntry& a, const SortEntry& b) {
     if (a.prefix != b.prefix) return a.prefix < b.prefix;
     const std::string_view a_key = key_at(a.record);
     const std::string_view b_key = key_at(b.record);
@@ -47,9 +52,16 @@ std::vector<const char*> records_by_key(std::string_view records) {
     }
     return a.record < b.record;
   });
+  return entries;
+}
+
+}  // namespace
+
+std::vector<const char*> records_by_key(std::string_view records) {
+  const std::vector<SortEntry> entries = sorted_entries(records);
   std::vector<const char*> sorted;
   sorted.reserve(entries.size());
-  for (const Entry& entry : entries) sorted.push_back(entry.record);
+  for (const SortEntry& entry : entries) sorted.push_back(entry.record);
   return sorted;
 }
 
@@ -59,7 +71,7 @@ void MapRunSpiller::spill(MapOutput& out) {
   for (std::size_t p = 0; p < extents_.size(); ++p) {
     const std::string_view records = out.partition(p);
     if (records.empty()) continue;
-    for (const char* record : records_by_key(records)) writer.add(record_at(record));
+    for (const SortEntry& entry : sorted_entries(records)) writer.add(record_at(entry.record));
     writer.finish();
     const std::uint64_t start = end;
     end = file_.size();

@@ -50,13 +50,13 @@ class MapRunSpiller final : public MapSpill {
 };
 
 // How a process's share of the memory limit, `budget`, is used on the map
-// side: the map runs it keeps in memory hold at most three quarters of it,
-// so that the run being built always has a quarter or more; that run
-// spills once it passes what is left.
-inline std::uint64_t kept_limit(std::uint64_t budget) { return budget / 4 * 3; }
-inline std::uint64_t spill_threshold(std::uint64_t budget, std::uint64_t held) {
-  return budget - std::min(held, kept_limit(budget));
-}
+// side: the map runs it keeps in memory hold at most half of it; the run
+// being built spills once its records pass a quarter, which leaves room for
+// what they cost besides their bytes (buffers that grow by doubling, the
+// sort's 16 bytes per record), and for the reduce side's output (a quarter
+// too).
+inline std::uint64_t kept_limit(std::uint64_t budget) { return budget / 2; }
+inline std::uint64_t spill_threshold(std::uint64_t budget) { return budget / 4; }
 
 // The extents of an index (MapRunSpiller::index) read back.
 std::vector<SpillExtent> spill_extents(std::string_view index);

@@ -88,10 +88,10 @@ void TaskWorker::map_phase() {
     if (run.empty()) {
       mapped.clear();
       before = counters_;
-      // The run spills once it passes what the worker's share leaves (a
-      // map-only job's output lines never do).
+      // The run spills once its records pass a quarter of the worker's
+      // share (a map-only job's output lines never do).
       if (!run_.map_only) {
-        mapped.spill_past(spill_threshold(run_.worker_budget, run_.store.map_bytes_held(index_)), &spiller);
+        mapped.spill_past(spill_threshold(run_.worker_budget), &spiller);
       }
     }
     run_map_task(run_.job, run_.input, *task, mapped, counters_);
@@ -133,7 +133,7 @@ void TaskWorker::reduce_phase() {
   const SpillMerge merge{&run_.store.scratch_file(index_), merge_shape(run_.worker_budget)};
   const bool merging = map_outputs.any_spilled();
   // The reduce output this worker holds in memory stays under a quarter of
-  // its share (the map runs kept in memory have the rest); past it, a
+  // its share (the map runs kept in memory have half); past it, a
   // task's output goes to the spill file.
   const std::uint64_t output_budget = run_.worker_budget / 4;
   ReduceRunSpiller spiller(run_.store.spill_file(index_));
