@@ -49,6 +49,6 @@ class MedianByKey final : public mapreduce::MapReduceConcurrent<MedianByKey, std
 }  // namespace
 
 int main(int argc, char** argv) {
-  return mapreduce::run_main<MedianByKey>(argc, argv,
-                                          "Prints the median value of each key of INPUT's key<TAB>value lines.");
+  return mapreduce::run_main<MedianByKey>(
+      argc, argv, "Prints the median value of each key of INPUT's key<TAB>value lines.");
 }

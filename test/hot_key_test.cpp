@@ -64,7 +64,8 @@ struct TwoPasses final : mapreduce::MapReduceConcurrent<TwoPasses, std::string, 
     }
     const double mean = sum / static_cast<double>(values.size());
     double squares = 0;
-    for (std::int64_t v : values) squares += (static_cast<double>(v) - mean) * (static_cast<double>(v) - mean);
+    for (std::int64_t v : values)
+      squares += (static_cast<double>(v) - mean) * (static_cast<double>(v) - mean);
     return {std::string(key), std::to_string(counted) + " " + std::to_string(values.size()) + " " +
                                   (ordered ? "ordered " : "unordered ") + std::to_string(std::llround(mean)) +
                                   " " + std::to_string(std::llround(squares))};

@@ -55,7 +55,9 @@ class Values {
     iterator() = default;
     explicit iterator(const std::string_view* p) : p_(p) {}
     iterator(detail::ValueStream* stream, std::size_t index) : stream_(stream), index_(index) {}
-    value_type operator*() const { return Codec<Value>::decode(stream_ == nullptr ? *p_ : stream_->current()); }
+    value_type operator*() const {
+      return Codec<Value>::decode(stream_ == nullptr ? *p_ : stream_->current());
+    }
     iterator& operator++() {
       if (stream_ == nullptr) {
         ++p_;
@@ -87,7 +89,8 @@ class Values {
     return iterator(stream_, 0);
   }
   iterator end() const {
-    return stream_ == nullptr ? iterator(encoded_.data() + encoded_.size()) : iterator(stream_, stream_->size());
+    return stream_ == nullptr ? iterator(encoded_.data() + encoded_.size())
+                              : iterator(stream_, stream_->size());
   }
   std::size_t size() const { return stream_ == nullptr ? encoded_.size() : stream_->size(); }
   bool empty() const { return size() == 0; }

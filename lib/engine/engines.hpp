@@ -22,7 +22,7 @@ namespace mapreduce::detail {
 // order, and are written one after the other.
 struct ReducedRuns {
   std::vector<std::string_view> runs;
-  bool in_task_order = false;        // a map-only job's: concatenate, do not merge
+  bool in_task_order = false;  // a map-only job's: concatenate, do not merge
   // The runs are shared mappings (memfd arenas, spill files), whose pages
   // the output gives back as it writes them (release_mapped_pages).
   bool runs_are_mapped = false;

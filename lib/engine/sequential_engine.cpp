@@ -137,7 +137,8 @@ class ReducedPartitions {
     }
     reduced_.local.clear();
     MappedRegion& mapped = reduced_.shared.emplace_back(file_.map_prefix(file_.size()));
-    for (const SpillExtent& extent : extents_) reduced_.runs.push_back(mapped.view().substr(extent.offset, extent.length));
+    for (const SpillExtent& extent : extents_)
+      reduced_.runs.push_back(mapped.view().substr(extent.offset, extent.length));
     reduced_.runs_are_mapped = true;
     return std::move(reduced_);
   }

@@ -144,7 +144,9 @@ void ReduceTask::merge(ReduceOutput& out, Counters& counters) {
   }
   const MergeStats stats = merge_runs(
       std::move(inputs_), scratch, merging_->shape,
-      [&](std::string_view key, std::span<const std::string_view> values) { job_.reduce_folded(key, values, out); },
+      [&](std::string_view key, std::span<const std::string_view> values) {
+        job_.reduce_folded(key, values, out);
+      },
       streamed);
   inputs_.clear();
   scratch.resume_at(scratch_start);

@@ -41,7 +41,8 @@ constexpr std::size_t kCombinedRunBytes = std::size_t(256) << 20;
 // still under kCombinedRunBytes.
 // `budget` lowers kCombinedRunBytes to a worker's share of the memory limit.
 inline bool run_is_full(const ErasedJob& job, std::uint64_t budget = kCombinedRunBytes) {
-  return !job.combines_across_tasks() || job.combined_bytes() >= std::min<std::uint64_t>(kCombinedRunBytes, budget);
+  return !job.combines_across_tasks() ||
+         job.combined_bytes() >= std::min<std::uint64_t>(kCombinedRunBytes, budget);
 }
 
 // The map side's table of combined values (a job that combines across

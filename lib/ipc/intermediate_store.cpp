@@ -72,8 +72,8 @@ void IntermediateStore::commit_reduce_task(unsigned worker, std::size_t partitio
   control_.slot(worker).reduce_bytes = arena.size();
 }
 
-void IntermediateStore::commit_spilled_reduce_task(unsigned worker, std::size_t partition, SpillExtent records,
-                                                   std::string_view counted) {
+void IntermediateStore::commit_spilled_reduce_task(unsigned worker, std::size_t partition,
+                                                   SpillExtent records, std::string_view counted) {
   SharedArena& arena = reduce_arenas_[worker];
   const std::uint64_t counters_offset = arena.append(std::span(&counted, 1));
   control_.reduced(partition) =

@@ -33,8 +33,8 @@ std::uint64_t control_group_limit() {
 std::uint64_t default_memory_limit() {
   const long pages = ::sysconf(_SC_PHYS_PAGES);
   const long page_size = ::sysconf(_SC_PAGESIZE);
-  std::uint64_t memory = pages > 0 && page_size > 0 ? std::uint64_t(pages) * std::uint64_t(page_size)
-                                                    : std::uint64_t(4) << 30;
+  std::uint64_t memory =
+      pages > 0 && page_size > 0 ? std::uint64_t(pages) * std::uint64_t(page_size) : std::uint64_t(4) << 30;
   if (const std::uint64_t group = control_group_limit(); group != 0) memory = std::min(memory, group);
   return std::max<std::uint64_t>(memory / 2, std::uint64_t(64) << 20);
 }

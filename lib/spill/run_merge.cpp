@@ -152,8 +152,8 @@ void merge(std::span<const MergeInput> inputs, std::size_t buffer_bytes, OnRecor
 
 MergeShape merge_shape(std::uint64_t budget) {
   MergeShape shape;
-  shape.read_buffer =
-      static_cast<std::size_t>(std::clamp<std::uint64_t>(budget / 64, std::uint64_t(4) << 10, std::uint64_t(1) << 20));
+  shape.read_buffer = static_cast<std::size_t>(
+      std::clamp<std::uint64_t>(budget / 64, std::uint64_t(4) << 10, std::uint64_t(1) << 20));
   shape.fan_in = static_cast<std::size_t>(std::clamp<std::uint64_t>(budget / 2 / shape.read_buffer, 2, 64));
   shape.hot_key_bytes = std::max<std::uint64_t>(budget / 4, 1);
   return shape;

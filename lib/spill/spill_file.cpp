@@ -108,8 +108,8 @@ MappedRegion SpillFile::map_prefix(std::uint64_t size) const {
   require_open();
   void* address = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd_.get(), 0);
   if (address == MAP_FAILED) {
-    throw_errno<ResourceError>("cannot map " + std::to_string(size) + " bytes of a spill file in " + directory_,
-                               errno);
+    throw_errno<ResourceError>(
+        "cannot map " + std::to_string(size) + " bytes of a spill file in " + directory_, errno);
   }
   return MappedRegion(address, size);
 }

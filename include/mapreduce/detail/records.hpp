@@ -80,7 +80,8 @@ class MapOutput {
   char* add_key(std::size_t partition, std::string_view key, std::size_t value_size) {
     // Checked before a record rather than after, when its value is still to
     // be written: the records stored stay under the limit plus one record.
-    if (bytes_ > spill_past_) [[unlikely]] spill_->spill(*this);
+    if (bytes_ > spill_past_) [[unlikely]]
+      spill_->spill(*this);
     bytes_ += kRecordHeader + key.size() + value_size;
     char* out = append_record(partitions_[partition], key.size(), value_size);
     if (!key.empty()) std::memcpy(out, key.data(), key.size());
@@ -153,7 +154,8 @@ class ReduceOutput {
   std::uint64_t key_count() const { return keys_; }
 
   void add(std::string_view key, std::string_view line) {
-    if (buffer_.size() > spill_past_) [[unlikely]] spill_->spill(*this);
+    if (buffer_.size() > spill_past_) [[unlikely]]
+      spill_->spill(*this);
     char* out = append_record(buffer_, key.size(), line.size());
     if (!key.empty()) std::memcpy(out, key.data(), key.size());
     if (!line.empty()) std::memcpy(out + key.size(), line.data(), line.size());

@@ -107,8 +107,7 @@ void TaskWorker::map_phase() {
 void TaskWorker::commit_run(std::vector<std::uint32_t>& run, MapOutput& mapped, MapRunSpiller& spiller,
                             const Counters& before) {
   if (run_.job.combines_across_tasks()) flush_combined(run_.job, mapped, counters_);
-  if (!run_.map_only &&
-      spill_rest(spiller, mapped, run_.store.map_bytes_held(index_), run_.worker_budget)) {
+  if (!run_.map_only && spill_rest(spiller, mapped, run_.store.map_bytes_held(index_), run_.worker_budget)) {
     count_map_output(mapped, counters_, &spiller);
     run_.store.store_spilled_map_run(index_, run.front(), spiller, counters_.since(before).serialize());
     spiller.reset();
@@ -148,7 +147,8 @@ void TaskWorker::reduce_phase() {
         task.add(section);
         continue;
       }
-      for (const SpillExtent& extent : spill_extents(section)) task.add_spilled(map_outputs.spill_file(head), extent);
+      for (const SpillExtent& extent : spill_extents(section))
+        task.add_spilled(map_outputs.spill_file(head), extent);
     }
     reduced.clear();
     const std::uint64_t held = run_.store.reduce_bytes_held(index_);
