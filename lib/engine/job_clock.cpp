@@ -1,5 +1,7 @@
 #include "engine/job_clock.hpp"
 
+#include <cstdio>
+
 #include "base/monotonic_clock.hpp"
 
 namespace mapreduce::detail {
@@ -16,6 +18,7 @@ void JobClock::start_phase(std::string_view phase, std::uint64_t total) {
   }
   if (phase == "map") bytes_read_ += total;
   phase_ = phase;
+  progress_.set_note({});
   phase_started_ns_ = now;
   total_ = total;
   done_ = 0;
@@ -25,6 +28,13 @@ void JobClock::start_phase(std::string_view phase, std::uint64_t total) {
 void JobClock::set_done(std::uint64_t done) {
   done_ = done;
   progress_.show(phase_, done_, total_, monotonic_ns() - phase_started_ns_, false);
+}
+
+std::string JobClock::spill_note(std::string_view phase, std::uint64_t bytes) {
+  if (bytes == 0) return {};
+  char megabytes[32];
+  std::snprintf(megabytes, sizeof megabytes, "%.1f", double(bytes) / 1e6);
+  return std::string(phase == "map" ? "spilling, " : "merging, ") + megabytes + " MB spilled to disk";
 }
 
 void JobClock::finish() {

@@ -25,6 +25,11 @@ class JobClock {
   // Work done in the phase: `units` more, or `done` in all.
   void advance(std::uint64_t units) { set_done(done_ + units); }
   void set_done(std::uint64_t done);
+  // What the phase is doing besides, shown on the progress line until the
+  // next phase: "spilling, 120.4 MB on disk". Empty: nothing.
+  void set_note(std::string note) { progress_.set_note(std::move(note)); }
+  // The note for a phase with `bytes` of spilled data on disk, or none.
+  static std::string spill_note(std::string_view phase, std::uint64_t bytes);
   // Ends the last phase; the progress line, if any, ends with a summary of
   // the job (the map phase's bytes, the time since the clock was made).
   void finish();

@@ -46,6 +46,8 @@ class KeptMapRuns {
     return current_;
   }
   MapRunSpiller& spiller() { return spiller_; }
+  // The progress line's note: what is spilled so far.
+  std::string note(std::string_view phase) const { return JobClock::spill_note(phase, spill_.size()); }
 
   // Keeps the map run next() gave, counting it.
   void keep(Counters& counters) {
@@ -172,6 +174,7 @@ ReducedRuns combined_across_tasks(ErasedJob& job, const InputSet& input, std::si
       kept.spiller().spill(mapped);
       kept.keep(counters);
       spilled = true;
+      clock.set_note(kept.note("map"));
     }
     clock.advance(input.tasks()[t].bytes.size());
   }
@@ -232,9 +235,11 @@ ReducedRuns run_sequential(ErasedJob& job, const InputSet& input, const EngineSe
   for (std::size_t t = 0; t < input.tasks().size(); ++t) {
     run_map_task(job, input, t, kept.next(), counters);
     kept.keep(counters);
+    clock.set_note(kept.note("map"));
     clock.advance(input.tasks()[t].bytes.size());
   }
   clock.start_phase("reduce", partitions);
+  clock.set_note(kept.note("reduce"));
   ReducedPartitions reduced(settings);
   for (std::size_t p = 0; p < partitions; ++p) {
     ReduceTask task = kept.reduce_task(job, p);

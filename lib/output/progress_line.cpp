@@ -29,8 +29,8 @@ std::string seconds_text(double seconds) {
   return fixed(seconds, seconds < 10 ? 2 : seconds < 100 ? 1 : 0) + " s";
 }
 
-std::string describe(std::string_view phase, std::uint64_t done, std::uint64_t total,
-                     std::int64_t elapsed_ns) {
+std::string describe(std::string_view phase, std::uint64_t done, std::uint64_t total, std::int64_t elapsed_ns,
+                     std::string_view note) {
   const double seconds = double(elapsed_ns) / 1e9;
   if (phase == "output") return "writing the output";
   std::string line(phase);
@@ -52,6 +52,7 @@ std::string describe(std::string_view phase, std::uint64_t done, std::uint64_t t
         .append(std::to_string(total))
         .append(total == 1 ? " partition" : " partitions");
   }
+  if (!note.empty()) line.append(", ").append(note);
   return line;
 }
 
@@ -80,7 +81,7 @@ void ProgressLine::show(std::string_view phase, std::uint64_t done, std::uint64_
   last_shown_ns_ = now;
   last_phase_ = phase;
   last_done_ = done;
-  put(describe(phase, done, total, elapsed_ns));
+  put(describe(phase, done, total, elapsed_ns, note_));
 }
 
 void ProgressLine::end_phase(std::string_view phase, std::uint64_t done, std::uint64_t total,
@@ -92,7 +93,7 @@ void ProgressLine::end_phase(std::string_view phase, std::uint64_t done, std::ui
   last_shown_ns_ = monotonic_ns();
   last_phase_ = phase;
   last_done_ = done;
-  put(describe(phase, done, total, elapsed_ns));
+  put(describe(phase, done, total, elapsed_ns, note_));
 }
 
 void ProgressLine::finish(std::string_view what, std::uint64_t bytes, std::int64_t elapsed_ns) {

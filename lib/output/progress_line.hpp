@@ -31,6 +31,9 @@ class ProgressLine {
   // if shown lately (a new phase).
   void show(std::string_view phase, std::uint64_t done, std::uint64_t total, std::int64_t elapsed_ns,
             bool force);
+  // Shown after the phase's figures from the next line on, such as
+  // "spilling, 120.4 MB on disk"; empty: nothing.
+  void set_note(std::string note) { note_ = std::move(note); }
   // The phase is over at `done`: as plain lines, its last state, unless that
   // was the last line.
   void end_phase(std::string_view phase, std::uint64_t done, std::uint64_t total, std::int64_t elapsed_ns);
@@ -49,6 +52,7 @@ class ProgressLine {
   std::int64_t last_shown_ns_ = 0;
   // What the last line showed, so that a phase's end is not shown twice.
   std::string last_phase_;
+  std::string note_;
   std::uint64_t last_done_ = 0;
 };
 

@@ -24,6 +24,9 @@ void Scheduler::show_progress(Phase phase) {
     if (run_.control.is_mapped(phase, t))
       done += phase == Phase::map ? run_.input.tasks()[t].bytes.size() : 1;
   }
+  std::uint64_t spilled = 0;
+  for (unsigned w = 0; w < run_.workers; ++w) spilled += run_.control.slot(w).spill_bytes;
+  clock_.set_note(JobClock::spill_note(phase == Phase::map ? "map" : "reduce", spilled));
   clock_.set_done(done);
 }
 
