@@ -181,10 +181,13 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   all.add(general).add(impl_->job_options).add(hidden);
 
   // Under mpirun every rank finds the same command-line errors, and with
-  // --mpi agrees on the job's: rank 0 alone says so.
+  // --mpi agrees on the job's: rank 0 alone says so. The other ranks leave
+  // a command-line error quietly and with status 0, for mpirun kills every
+  // rank once one exits non-zero, and would often kill rank 0 before it has
+  // said why; mpirun still returns rank 0's status 2.
   const bool quiet = detail::launched_as_other_rank();
   auto usage_error = [&](const std::string& message) {
-    if (quiet) return kExitUsageError;
+    if (quiet) return 0;
     std::cerr << program << ": error: " << message << "\nTry '" << program
               << " --help' for more information.\n";
     return kExitUsageError;
