@@ -8,6 +8,7 @@
 #include <boost/interprocess/anonymous_shared_memory.hpp>
 #include <boost/interprocess/exceptions.hpp>
 
+#include "base/positional_write.hpp"
 #include "base/system_error.hpp"
 #include "mapreduce/error.hpp"
 
@@ -21,19 +22,11 @@ SharedArena::SharedArena(const char* name) : fd_(::memfd_create(name, MFD_CLOEXE
 std::uint64_t SharedArena::append(std::span<const std::string_view> pieces) {
   const std::uint64_t start = size_;
   for (std::string_view piece : pieces) {
-    const char* p = piece.data();
-    std::size_t left = piece.size();
-    while (left > 0) {
-      const ssize_t written = ::pwrite(fd_.get(), p, left, static_cast<off_t>(size_));
-      if (written < 0) {
-        if (errno == EINTR) continue;
-        throw_errno<ResourceError>("out of shared memory: cannot store " + std::to_string(size_ + left) +
-                                       " bytes of intermediate data",
-                                   errno);
-      }
-      p += written;
-      left -= static_cast<std::size_t>(written);
-      size_ += static_cast<std::uint64_t>(written);
+    const std::uint64_t needed = size_ + piece.size();
+    if (const int error = write_at(fd_.get(), piece, &size_); error != 0) {
+      throw_errno<ResourceError>(
+          "out of shared memory: cannot store " + std::to_string(needed) + " bytes of intermediate data",
+          error);
     }
   }
   return start;

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "base/positional_write.hpp"
 #include "base/system_error.hpp"
 #include "mapreduce/error.hpp"
 
@@ -53,27 +54,19 @@ std::uint64_t SpillFile::append(std::span<const std::string_view> pieces) {
   require_open();
   const std::uint64_t start = size_;
   for (std::string_view piece : pieces) {
-    const char* p = piece.data();
-    std::size_t left = piece.size();
-    while (left > 0) {
-      const ssize_t written = ::pwrite(fd_.get(), p, left, static_cast<off_t>(size_));
-      if (written < 0) {
-        if (errno == EINTR) continue;
-        const int error = errno;
-        if (error == ENOSPC || error == EDQUOT || error == EFBIG) {
-          throw_errno<ResourceError>("the spill directory " + directory_ + " has no room for " +
-                                         std::to_string(left) + " more bytes of spilled intermediate data (" +
-                                         std::to_string(size_ + left) +
-                                         " in this process's spill file; --spill-dir chooses another "
-                                         "directory, --memory-limit a larger budget)",
-                                     error);
-        }
-        throw_errno<ResourceError>("cannot write to a spill file in " + directory_, error);
-      }
-      p += written;
-      left -= static_cast<std::size_t>(written);
-      size_ += static_cast<std::uint64_t>(written);
+    const std::uint64_t before = size_;
+    const int error = write_at(fd_.get(), piece, &size_);
+    if (error == 0) continue;
+    const std::uint64_t left = piece.size() - (size_ - before);
+    if (error == ENOSPC || error == EDQUOT || error == EFBIG) {
+      throw_errno<ResourceError>("the spill directory " + directory_ + " has no room for " +
+                                     std::to_string(left) + " more bytes of spilled intermediate data (" +
+                                     std::to_string(size_ + left) +
+                                     " in this process's spill file; --spill-dir chooses another directory, "
+                                     "--memory-limit a larger budget)",
+                                 error);
     }
+    throw_errno<ResourceError>("cannot write to a spill file in " + directory_, error);
   }
   return start;
 }
