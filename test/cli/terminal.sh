@@ -38,7 +38,8 @@
 #                  --stream-reduce: honoured (status 0, its effect seen) or a
 #                  usage error (status 2) naming the option and the mode; and
 #                  the options --mpi refuses (found before any launcher is
-#                  looked for)
+#                  looked for); --memory-limit and --spill-dir too (a job
+#                  spills at 4K with the same output)
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 cli_init "$@"
@@ -224,7 +225,8 @@ case $case_name in
     tr -cs "A-Za-z0-9_'" '\n' <"$input" | sed '/^$/d' | awk '{ print $0 "\t1" }' | LC_ALL=C sort >"$work/mapped.txt"
     # MODE | OPTIONS | ok CHECK, or the usage error after "word_count: error: ".
     # MODE is job, sequential (a job with --sequential), map or reduce. @o
-    # and @d are a fresh output file and directory. CHECK: plain (the
+    # and @d are a fresh output file and directory, @s an empty directory
+    # (for spilled runs, which must leave it empty). CHECK: plain (the
     # output), file (in @o), dir (part files in @d), jsonl, progress, quiet
     # (nothing on standard error), stats, silent (no counters to Hadoop).
     table="
@@ -288,6 +290,16 @@ case $case_name in
       sequential | --mpi                   | --mpi and --sequential exclude each other
       map        | --mpi                   | --stream-map does not take --mpi: Hadoop starts a streaming task as one process of its own
       reduce     | --mpi-round-size 4M     | --stream-reduce does not take --mpi-round-size: a streaming task sends nothing to other processes
+      job        | --memory-limit 4K       | ok plain
+      job        | --spill-dir @s          | ok plain
+      sequential | --memory-limit 4K       | ok plain
+      sequential | --spill-dir @s          | ok plain
+      map        | --memory-limit 4K       | --stream-map does not take --memory-limit: Hadoop sorts, spills and merges a streaming task's data itself (mapreduce.task.io.sort.mb)
+      map        | --spill-dir @s          | --stream-map does not take --spill-dir: Hadoop sorts, spills and merges a streaming task's data itself (mapreduce.cluster.local.dir)
+      reduce     | --memory-limit 4K       | --stream-reduce does not take --memory-limit: Hadoop sorts, spills and merges a streaming task's data itself (mapreduce.task.io.sort.mb)
+      reduce     | --spill-dir @s          | --stream-reduce does not take --spill-dir: Hadoop sorts, spills and merges a streaming task's data itself (mapreduce.cluster.local.dir)
+      job        | --mpi --memory-limit 4K | --mpi does not take --memory-limit: the cluster engine does not spill: each rank holds its map output in memory
+      job        | --mpi --spill-dir @s    | --mpi does not take --spill-dir: the cluster engine does not spill: each rank holds its map output in memory
     "
     rows=0
     while IFS='|' read -r mode options expected; do
@@ -296,9 +308,11 @@ case $case_name in
       rows=$((rows + 1))
       expected=$(sed 's/^ *//; s/ *$//' <<<"$expected")
       read -ra words <<<"$options"
-      rm -rf "$work/o" "$work/d"
+      rm -rf "$work/o" "$work/d" "$work/s"
+      mkdir "$work/s"
       words=("${words[@]/#@o/$work/o}")
       words=("${words[@]/#@d/$work/d}")
+      words=("${words[@]/#@s/$work/s}")
       case $mode in
         job) args=("${words[@]}" "$input") ;;
         sequential) args=(--sequential "${words[@]}" "$input") ;;
@@ -344,8 +358,9 @@ case $case_name in
       fi
       LC_ALL=C sort "$output" >"$work/sorted"
       expect_same "$work/expected.job" "$work/sorted" "$what"
+      if [[ -n $(ls -A "$work/s") ]]; then fail "$what: files left in the spill directory"; fi
     done <<<"$table"
-    ((rows == 60)) || fail "the table has $rows rows, not 60"
+    ((rows == 70)) || fail "the table has $rows rows, not 70"
     ;;
   *) unknown_case ;;
 esac
