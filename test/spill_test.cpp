@@ -663,11 +663,10 @@ BOOST_AUTO_TEST_CASE(merge_shape_bounds) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(the_kept_runs_leave_a_quarter) {
-  BOOST_TEST(detail::kept_limit(1024) == 768u);
-  BOOST_TEST(detail::spill_threshold(1024, 0) == 1024u);
-  BOOST_TEST(detail::spill_threshold(1024, 500) == 524u);
-  BOOST_TEST(detail::spill_threshold(1024, 5000) == 256u);
+BOOST_AUTO_TEST_CASE(the_kept_runs_hold_half_and_a_run_spills_past_a_quarter) {
+  BOOST_TEST(detail::kept_limit(1024) == 512u);
+  BOOST_TEST(detail::spill_threshold(1024) == 256u);
+  BOOST_TEST(detail::kept_limit(1) + detail::spill_threshold(1) <= 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

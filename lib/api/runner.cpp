@@ -188,8 +188,10 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   const bool quiet = detail::launched_as_other_rank();
   auto usage_error = [&](const std::string& message) {
     if (quiet) return 0;
-    std::cerr << program << ": error: " << message << "\nTry '" << program
-              << " --help' for more information.\n";
+    // One write, so that a launcher relaying standard error (mpirun) never
+    // splits the line.
+    std::cerr << (program + ": error: " + message + "\nTry '" + program + " --help' for more information.\n")
+              << std::flush;
     return kExitUsageError;
   };
 
@@ -330,7 +332,8 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
     std::cout.flush();
     // A failure the ranks agreed on is rank 0's to report; one of this rank's
     // own is reported here.
-    if (!quiet || !detail::cluster_failure_agreed()) std::cerr << program << ": error: " << e.what() << '\n';
+    if (!quiet || !detail::cluster_failure_agreed())
+      std::cerr << (program + ": error: " + e.what() + "\n") << std::flush;
     status = kExitJobError;
   }
   if (status != 0) {
