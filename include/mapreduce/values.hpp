@@ -3,8 +3,6 @@
 #include <cstddef>
 #include <iterator>
 #include <span>
-#include <stdexcept>
-#include <string>
 #include <string_view>
 
 #include "mapreduce/codec.hpp"
@@ -15,17 +13,15 @@ namespace mapreduce {
 namespace detail {
 
 // The encoded values of one key too large for memory (a hot key past the
-// memory limit), read back from disk one at a time: the engine's side of a
-// streamed Values. One virtual call per value, in that rare case only.
+// memory limit), read back from disk: the engine's side of a streamed
+// Values. One virtual call per value read, in that rare case only.
 class MAPREDUCE_EXPORT ValueStream {
  public:
   virtual ~ValueStream();
   virtual std::size_t size() const = 0;
-  // Back to the first value.
-  virtual void rewind() = 0;
-  // The value at the cursor (valid until the next call), then the next.
-  virtual std::string_view current() const = 0;
-  virtual void advance() = 0;
+  // Value `index` (below size()), valid until the next call: read on from
+  // the last one asked for, or again from the first for an earlier one.
+  virtual std::string_view at(std::size_t index) = 0;
 };
 
 }  // namespace detail
@@ -38,9 +34,11 @@ class MAPREDUCE_EXPORT ValueStream {
 // is the same everywhere).
 //
 // A key whose values do not fit in the memory limit (see README, "Bigger
-// than memory") gets them streamed from disk instead: each begin() reads
-// them again from the first, iterators of one pass share their position,
-// and operator[] throws std::logic_error.
+// than memory") may get them streamed from disk instead, when they decode
+// to values rather than views (numbers, not strings) and the job does not
+// sort them: reading them in order is one pass over the file, and going
+// back to an earlier value (a second pass, operator[] backwards) reads
+// again from the first.
 template <class Value>
 class Values {
  public:
@@ -56,13 +54,12 @@ class Values {
     explicit iterator(const std::string_view* p) : p_(p) {}
     iterator(detail::ValueStream* stream, std::size_t index) : stream_(stream), index_(index) {}
     value_type operator*() const {
-      return Codec<Value>::decode(stream_ == nullptr ? *p_ : stream_->current());
+      return Codec<Value>::decode(stream_ == nullptr ? *p_ : stream_->at(index_));
     }
     iterator& operator++() {
       if (stream_ == nullptr) {
         ++p_;
       } else {
-        stream_->advance();
         ++index_;
       }
       return *this;
@@ -77,17 +74,13 @@ class Values {
    private:
     const std::string_view* p_ = nullptr;
     detail::ValueStream* stream_ = nullptr;
-    std::size_t index_ = 0;  // streamed: how many values were passed
+    std::size_t index_ = 0;  // streamed: the value's number
   };
 
   explicit Values(std::span<const std::string_view> encoded) : encoded_(encoded) {}
   explicit Values(detail::ValueStream& stream) : stream_(&stream) {}
 
-  iterator begin() const {
-    if (stream_ == nullptr) return iterator(encoded_.data());
-    stream_->rewind();
-    return iterator(stream_, 0);
-  }
+  iterator begin() const { return stream_ == nullptr ? iterator(encoded_.data()) : iterator(stream_, 0); }
   iterator end() const {
     return stream_ == nullptr ? iterator(encoded_.data() + encoded_.size())
                               : iterator(stream_, stream_->size());
@@ -95,12 +88,7 @@ class Values {
   std::size_t size() const { return stream_ == nullptr ? encoded_.size() : stream_->size(); }
   bool empty() const { return size() == 0; }
   ViewOf<Value> operator[](std::size_t i) const {
-    if (stream_ != nullptr) {
-      throw std::logic_error("Values::operator[] on a key whose " + std::to_string(stream_->size()) +
-                             " values do not fit in the memory limit and are streamed from disk: iterate "
-                             "over them instead");
-    }
-    return Codec<Value>::decode(encoded_[i]);
+    return Codec<Value>::decode(stream_ == nullptr ? encoded_[i] : stream_->at(i));
   }
 
  private:

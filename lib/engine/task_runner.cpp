@@ -136,10 +136,9 @@ void ReduceTask::finish(ReduceOutput& out, Counters& counters) {
 void ReduceTask::merge(ReduceOutput& out, Counters& counters) {
   SpillFile& scratch = *merging_->scratch;
   const std::uint64_t scratch_start = scratch.size();
-  // A hot key's values stream from disk, unless the job folds them with a
-  // combiner (one value per run) or sorts them (all in memory).
+  // A hot key's values stream from disk when the job allows it.
   OnStreamedKey streamed;
-  if (!job_.has_combiner() && !job_.sorts_values()) {
+  if (job_.streams_hot_keys()) {
     streamed = [&](std::string_view key, ValueStream& values) { job_.reduce_key_streamed(key, values, out); };
   }
   const MergeStats stats = merge_runs(

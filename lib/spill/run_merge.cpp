@@ -98,18 +98,22 @@ class SpilledValues final : public ValueStream {
   SpilledValues(const SpillFile& file, SpillExtent extent, std::size_t count, std::size_t buffer_bytes)
       : input_{&file, extent, {}}, count_(count), buffer_bytes_(buffer_bytes) {}
   std::size_t size() const override { return count_; }
-  void rewind() override {
-    cursor_.emplace(input_, buffer_bytes_);
-    cursor_->next();
+  std::string_view at(std::size_t index) override {
+    if (!cursor_ || index < index_) {
+      cursor_.emplace(input_, buffer_bytes_);
+      cursor_->next();
+      index_ = 0;
+    }
+    for (; index_ < index; ++index_) cursor_->next();
+    return cursor_->value;
   }
-  std::string_view current() const override { return cursor_->value; }
-  void advance() override { cursor_->next(); }
 
  private:
   MergeInput input_;
   std::size_t count_;
   std::size_t buffer_bytes_;
   std::optional<RunCursor> cursor_;
+  std::size_t index_ = 0;  // the value the cursor is on
 };
 
 // Appends (empty key, value) records through a writer.

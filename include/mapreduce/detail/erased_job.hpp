@@ -86,13 +86,16 @@ class MAPREDUCE_EXPORT ErasedJob {
   // ReduceFailure.
   virtual void reduce_sorted_runs(std::span<const std::string_view> runs, ReduceOutput& out) = 0;
 
-  // Whether reducer sees each key's values sorted (value_less,
-  // sort_values): they must all be in memory then, and are never streamed.
-  virtual bool sorts_values() const = 0;
+  // Whether a key whose values do not fit in memory may have them streamed
+  // from disk (reduce_key_streamed): when they decode to values, not views
+  // into the engine's memory (which must stay valid for the whole reducer
+  // call), reducer does not see them sorted (value_less, sort_values), and
+  // the job has no combiner (whose merge holds one value per run).
+  virtual bool streams_hot_keys() const = 0;
 
   // reduce_key for a key whose values do not fit in memory, read from
-  // `values` (Values streamed from disk). Throws ReduceFailure (also when
-  // the job sorts its values, which this cannot).
+  // `values` (Values streamed from disk). Only when streams_hot_keys().
+  // Throws ReduceFailure.
   virtual void reduce_key_streamed(std::string_view key, ValueStream& values, ReduceOutput& out) = 0;
 
   // For a job with a combiner: folds one key's encoded values, from the

@@ -90,7 +90,10 @@ class TypedJob final : public ErasedJob {
   bool has_combiner() const override { return HasCombiner<Derived, Key, Value>; }
   bool map_only() const override { return MapOnlyJob<Derived, Key, Value>; }
   bool combines_across_tasks() const override { return kAcrossTasks; }
-  bool sorts_values() const override { return SortsValues<Derived, Value>; }
+  bool streams_hot_keys() const override {
+    return !SortsValues<Derived, Value> && !HasCombiner<Derived, Key, Value> &&
+           std::is_same_v<ViewOf<Value>, Value>;
+  }
 
   void flush_combined(MapOutput& out) override { flush_map_combined(out, true); }
   std::size_t combined_bytes() const override { return map_combined_.bytes(); }
@@ -241,14 +244,7 @@ class TypedJob final : public ErasedJob {
   }
 
   void reduce_key_streamed(std::string_view key_bytes, ValueStream& values, ReduceOutput& out) override {
-    call_reducer(key_bytes, out, [&] {
-      if constexpr (SortsValues<Derived, Value>) {
-        throw std::length_error("its " + std::to_string(values.size()) +
-                                " values do not fit in the memory limit, and the job sorts them (value_less "
-                                "or sort_values), which needs them all in memory: raise --memory-limit");
-      }
-      return Values<Value>(values);
-    });
+    call_reducer(key_bytes, out, [&] { return Values<Value>(values); });
   }
 
  private:
