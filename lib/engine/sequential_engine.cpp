@@ -110,7 +110,7 @@ class ReducedPartitions {
   // Where the next partition's records go.
   ReduceOutput& next() {
     ReduceOutput& out = reduced_.local.emplace_back();
-    out.spill_past(budget_ - std::min(held_, budget_), &spiller_);
+    out.spill_past(output_spill_threshold(budget_, held_), &spiller_);
     return out;
   }
   // Keeps the partition next() gave.

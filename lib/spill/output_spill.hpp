@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include "mapreduce/detail/records.hpp"
@@ -12,6 +13,14 @@ namespace mapreduce::detail {
 // hold, so that the task's output is one extent of the file. Nothing else
 // may append to the file during the task (the merge passes write to a
 // scratch file of their own).
+// Where a reduce task's output starts to spill, when the reduce output a
+// process holds is `held` bytes of its `budget`: at what is left, but in
+// writes of at least 1 MiB (or the budget, if smaller) once nothing is.
+inline std::uint64_t output_spill_threshold(std::uint64_t budget, std::uint64_t held) {
+  const std::uint64_t left = budget - std::min(held, budget);
+  return std::max(left, std::min<std::uint64_t>(budget, std::uint64_t(1) << 20));
+}
+
 class ReduceRunSpiller final : public ReduceSpill {
  public:
   explicit ReduceRunSpiller(SpillFile& file) : file_(file) {}

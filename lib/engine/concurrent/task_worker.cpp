@@ -152,7 +152,7 @@ void TaskWorker::reduce_phase() {
     }
     reduced.clear();
     const std::uint64_t held = run_.store.reduce_bytes_held(index_);
-    reduced.spill_past(output_budget - std::min(held, output_budget), &spiller);
+    reduced.spill_past(output_spill_threshold(output_budget, held), &spiller);
     task.finish(reduced, counters_);
     if (spiller.spilled() || held + reduced.bytes().size() > output_budget) {
       const SpillExtent records = spiller.finish(reduced);
