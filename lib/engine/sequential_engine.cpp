@@ -99,9 +99,10 @@ class KeptMapRuns {
 
 // The reduced partitions, one after the other: in memory while they hold
 // under a quarter of the memory limit (the map runs kept in memory have
-// half, the run being built a quarter), past it in a spill file of their own; once any has spilled, those
-// in memory join it at the end, so that the output reads every run from
-// the file's mapping and gives its pages back as it writes them.
+// half, the run being built a quarter), past it in a spill file of their
+// own; once any has spilled, those in memory join it at the end, so that
+// the output reads every run from the file's mapping and gives its pages
+// back as it writes them.
 class ReducedPartitions {
  public:
   explicit ReducedPartitions(const EngineSettings& settings)

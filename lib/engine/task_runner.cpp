@@ -90,8 +90,8 @@ void count_map_output(const MapOutput& out, Counters& counters, const MapRunSpil
 }
 
 bool spill_rest(MapRunSpiller& spiller, MapOutput& out, std::uint64_t held, std::uint64_t budget) {
-  if (!spiller.spilled() && held + out.bytes() <= kept_limit(budget)) return false;
-  if (out.bytes() > 0 || !spiller.spilled()) spiller.spill(out);
+  if (!spiller.spilled() && (out.bytes() == 0 || held + out.bytes() <= kept_limit(budget))) return false;
+  if (out.bytes() > 0) spiller.spill(out);
   return true;
 }
 
