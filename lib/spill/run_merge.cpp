@@ -233,7 +233,9 @@ MergeStats merge_runs(std::vector<MergeInput> inputs, SpillFile& scratch, const 
     }
     bytes.append(cursor.value);
     ends.push_back(bytes.size());
-    if (on_streamed_key && bytes.size() > shape.hot_key_bytes) {
+    // What a held key costs: its bytes, their ends, and the views handed
+    // to on_key (8 + 16 bytes a value).
+    if (on_streamed_key && bytes.size() + ends.size() * 24 > shape.hot_key_bytes) {
       hot.emplace(scratch, shape.read_buffer);
       std::size_t begin = 0;
       for (std::size_t end : ends) {

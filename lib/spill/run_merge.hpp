@@ -22,7 +22,8 @@ struct MergeInput {
 
 // How wide a merge may be, from the memory it may use: at most `fan_in`
 // runs at once, each read through a buffer of `read_buffer` bytes.
-// A key whose values pass `hot_key_bytes` is a hot key: its values are
+// A key whose values would take more than `hot_key_bytes` to hold (their
+// bytes and 24 bytes a value besides) is a hot key: its values are
 // streamed from disk rather than held.
 struct MergeShape {
   std::size_t fan_in = 64;
