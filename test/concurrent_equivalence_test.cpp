@@ -49,35 +49,9 @@ std::string shortest(double v) {
   return std::string(buffer, result.ptr);
 }
 
-bool is_word_byte(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '\'';
-}
-
-template <class F>
-void for_each_word(std::string_view line, F&& f) {
-  std::size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && !is_word_byte(line[i])) ++i;
-    const std::size_t start = i;
-    while (i < line.size() && is_word_byte(line[i])) ++i;
-    if (i > start) f(line.substr(start, i - start));
-  }
-}
-
-std::uint64_t fnv1a(std::string_view bytes) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (char c : bytes) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  return h;
-}
-
-// A value of wildly varying magnitude and sign, so that summing the same
-// values in another order almost always changes the last bits.
-double value_of(std::string_view line) {
-  const std::uint64_t h = fnv1a(line);
-  const double mantissa = static_cast<double>(h >> 11) * 0x1.0p-53;
-  const int exponent = static_cast<int>(h % 31) * 3 - 45;
-  return std::ldexp((h & 0x20) ? -mantissa : mantissa, exponent);
-}
+using mapreduce::test::fnv1a;
+using mapreduce::test::for_each_word;
+using mapreduce::test::value_of;
 
 // String keys, integer values: grouping and byte order of string keys. With
 // kInAnyOrder, a combiner that may combine across map tasks: each worker

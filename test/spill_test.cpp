@@ -748,35 +748,9 @@ BOOST_AUTO_TEST_SUITE_END()
 // which values reach reducer and the order of a floating-point fold.
 namespace {
 
-bool is_word_byte(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '\'';
-}
-
-template <class F>
-void for_each_word(std::string_view line, F&& f) {
-  std::size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && !is_word_byte(line[i])) ++i;
-    const std::size_t start = i;
-    while (i < line.size() && is_word_byte(line[i])) ++i;
-    if (i > start) f(line.substr(start, i - start));
-  }
-}
-
-std::uint64_t fnv1a(std::string_view bytes) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (char c : bytes) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  return h;
-}
-
-// A value of wildly varying magnitude and sign: summed in another order,
-// the last bits change.
-double value_of(std::string_view line) {
-  const std::uint64_t h = fnv1a(line);
-  const double mantissa = static_cast<double>(h >> 11) * 0x1.0p-53;
-  const int exponent = static_cast<int>(h % 31) * 3 - 45;
-  return std::ldexp((h & 0x20) ? -mantissa : mantissa, exponent);
-}
+using mapreduce::test::fnv1a;
+using mapreduce::test::for_each_word;
+using mapreduce::test::value_of;
 
 enum class Combine { none, per_task, in_any_order };
 

@@ -18,7 +18,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -372,6 +374,40 @@ void for_each_k_word(std::string_view line, F&& f) {
     if (word.starts_with("k")) f(word);
     i = end;
   }
+}
+
+// The examples' word rule, [A-Za-z0-9_']+, written apart from the library:
+// calls f for each word of `line`.
+template <class F>
+void for_each_word(std::string_view line, F&& f) {
+  const auto is_word_byte = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '\'';
+  };
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && !is_word_byte(line[i])) ++i;
+    const std::size_t start = i;
+    while (i < line.size() && is_word_byte(line[i])) ++i;
+    if (i > start) f(line.substr(start, i - start));
+  }
+}
+
+// FNV-1a of `bytes`: a hash the tests compute alike everywhere.
+inline std::uint64_t fnv1a(std::string_view bytes) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (char c : bytes) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return h;
+}
+
+// A value of wildly varying magnitude and sign made from `line`, so that
+// summing the same values in another order almost always changes the last
+// bits: what shows a floating-point fold's order.
+inline double value_of(std::string_view line) {
+  const std::uint64_t h = fnv1a(line);
+  const double mantissa = static_cast<double>(h >> 11) * 0x1.0p-53;
+  const int exponent = static_cast<int>(h % 31) * 3 - 45;
+  return std::ldexp((h & 0x20) ? -mantissa : mantissa, exponent);
 }
 
 // How a run is made: the sequential engine (processes 0) or the concurrent
