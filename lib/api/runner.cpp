@@ -186,6 +186,9 @@ int Runner::run(int argc, const char* const* argv, const JobFunction& job) {
   // rank once one exits non-zero, and would often kill rank 0 before it has
   // said why; mpirun still returns rank 0's status 2.
   const bool quiet = detail::launched_as_other_rank();
+  // mpirun ends the other ranks with SIGTERM once one fails: rank 0 alone
+  // says why, or that the job was interrupted.
+  if (quiet) detail::set_failure_reported();
   auto usage_error = [&](const std::string& message) {
     if (quiet) return 0;
     // One write, so that a launcher relaying standard error (mpirun) never
