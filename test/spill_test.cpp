@@ -805,6 +805,17 @@ struct MeanValue final : mapreduce::MapReduceConcurrent<MeanValue, std::string, 
   }
 };
 
+// The line numbers of `lines`, in the order they come, joined by spaces.
+template <class Lines>
+std::string joined(const Lines& lines) {
+  std::string list;
+  for (std::uint64_t line : lines) {
+    if (!list.empty()) list += ' ';
+    list += std::to_string(line);
+  }
+  return list;
+}
+
 // An inverted index without combiner: each word's line numbers in the order
 // reducer receives them, repeats kept, which must be input order.
 struct InvertedIndex final : mapreduce::MapReduceConcurrent<InvertedIndex, std::string, std::uint64_t> {
@@ -814,12 +825,7 @@ struct InvertedIndex final : mapreduce::MapReduceConcurrent<InvertedIndex, std::
     for_each_word(line, [&](std::string_view word) { emit(word, at); });
   }
   std::pair<std::string_view, std::string> reducer(std::string_view word, Values lines) {
-    std::string list;
-    for (std::uint64_t line : lines) {
-      if (!list.empty()) list += ' ';
-      list += std::to_string(line);
-    }
-    return {word, std::move(list)};
+    return {word, joined(lines)};
   }
 };
 
@@ -1420,12 +1426,7 @@ struct SequentialIndex final : mapreduce::MapReduce<SequentialIndex, std::string
     for_each_word(line, [&](std::string_view word) { emit(word, at); });
   }
   std::pair<std::string_view, std::string> reducer(std::string_view word, Values lines) {
-    std::string list;
-    for (std::uint64_t line : lines) {
-      if (!list.empty()) list += ' ';
-      list += std::to_string(line);
-    }
-    return {word, std::move(list)};
+    return {word, joined(lines)};
   }
 };
 
