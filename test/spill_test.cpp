@@ -20,9 +20,10 @@
 //   "spilled runs" and "merge passes" show that it did spill wherever it
 //   must (and not where it must not: the sequential engine's combiner with
 //   one partition).
-// - Faults: a worker killed (MAPREDUCE_TEST_FAULT) at map-mapped,
-//   map-committed and reduce-claimed under a tiny limit: the output is still
-//   exact.
+// - Faults: a worker killed (MAPREDUCE_TEST_FAULT) part way through
+//   writing a spilled run (map-spilling), at map-mapped and map-committed,
+//   part way through a merge pass (reduce-merging) and at reduce-claimed
+//   under a tiny limit: the output is still exact.
 // - A spill directory that cannot be used fails a job only when it must
 //   spill, naming the directory, writing no output; the limit's minimum and
 //   the modes that refuse it.
@@ -1237,7 +1238,7 @@ BOOST_AUTO_TEST_SUITE(faults)
 namespace {
 
 struct FaultCase {
-  const char* point;  // map-mapped, map-committed, reduce-claimed
+  const char* point;  // map-spilling, map-mapped, map-committed, reduce-merging, reduce-claimed
   unsigned processes;
   std::uint64_t limit;
   int job;    // 0: no combiner (InvertedIndex), 1: combining in any order, 2: several values per key
@@ -1252,15 +1253,17 @@ std::ostream& operator<<(std::ostream& out, const FaultCase& c) {
 }
 
 // Every point, job and task at 2 and 3 processes; the limit (1, 4 or
-// 16 KiB) varies across them. At 16 KiB a worker that combines in any order
+// 16 KiB; 1 or 4 for map-spilling) varies across them. At 16 KiB a worker that combines in any order
 // commits runs of several tasks, and still spills.
 std::vector<FaultCase> fault_cases() {
   std::vector<FaultCase> all;
-  for (const char* point : {"map-mapped", "map-committed", "reduce-claimed"}) {
+  for (const char* point : {"map-spilling", "map-mapped", "map-committed", "reduce-merging", "reduce-claimed"}) {
     for (unsigned processes : {2u, 3u}) {
       for (int job = 0; job < 3; ++job) {
         for (int which = 0; which < 3; ++which) {
-          const int level = (job + which + static_cast<int>(processes)) % 3;
+          int level = (job + which + static_cast<int>(processes)) % 3;
+          // At 16 KiB the first task's run is kept in memory: it never spills.
+          if (std::string_view(point) == "map-spilling") level %= 2;
           all.push_back(FaultCase{point, processes, std::uint64_t(1024) << (2 * level), job, which});
         }
       }

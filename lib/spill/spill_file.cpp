@@ -68,6 +68,7 @@ std::uint64_t SpillFile::append(std::span<const std::string_view> pieces) {
     }
     throw_errno<ResourceError>("cannot write to a spill file in " + directory_, error);
   }
+  if (after_append_ && size_ > start) after_append_();
   return start;
 }
 

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "base/mapped_region.hpp"
 #include "base/unique_fd.hpp"
@@ -47,6 +49,11 @@ class SpillFile {
 
   const std::string& directory() const { return directory_; }
 
+  // Called after every append that wrote something (a test hook: a fault
+  // point that kills the worker part way through a spill or a merge pass);
+  // empty clears it.
+  void after_append(std::function<void()> hook) { after_append_ = std::move(hook); }
+
   // A read-only shared mapping of the first `size` bytes (which some
   // process appended): its pages are the file's, which the kernel can write
   // back and drop, and which a reader gives back as it goes
@@ -61,6 +68,7 @@ class SpillFile {
   UniqueFd fd_;
   int open_error_ = 0;
   std::uint64_t size_ = 0;
+  std::function<void()> after_append_;
 };
 
 // Appends many small pieces (records) to a spill file through a buffer, so

@@ -22,7 +22,9 @@ FaultPoint FaultPoint::from_environment() {
                                              std::tuple{"map-claimed:", Phase::map, Point::claimed},
                                              std::tuple{"map-mapped:", Phase::map, Point::mapped},
                                              std::tuple{"map-committed:", Phase::map, Point::committed},
+                                             std::tuple{"map-spilling:", Phase::map, Point::spilling},
                                              std::tuple{"reduce-taken:", Phase::reduce, Point::taken},
+                                             std::tuple{"reduce-merging:", Phase::reduce, Point::merging},
                                              std::tuple{"reduce-claimed:", Phase::reduce, Point::claimed}}) {
     if (spec.starts_with(prefix)) {
       fault.phase = phase;
@@ -35,7 +37,7 @@ FaultPoint FaultPoint::from_environment() {
       end != rest.data() + rest.size()) {
     throw UsageError(
         "MAPREDUCE_TEST_FAULT must be map-taken:N, map-claimed:N, map-mapped:N, map-committed:N, "
-        "reduce-taken:N or reduce-claimed:N, not '" +
+        "map-spilling:N, reduce-taken:N, reduce-claimed:N or reduce-merging:N, not '" +
         std::string(spec) + "'");
   }
   return fault;
@@ -44,6 +46,18 @@ FaultPoint FaultPoint::from_environment() {
 void FaultPoint::strike_if_due(ControlBlock& control, Phase at_phase, std::uint32_t at_task,
                                Point at_point) const {
   if (phase == at_phase && point == at_point && task == at_task && control.fire_fault()) ::raise(SIGKILL);
+}
+
+FaultOnAppend::FaultOnAppend(const FaultPoint& fault, ControlBlock& control, SpillFile& file, Phase phase,
+                             FaultPoint::Point point, const std::atomic<std::uint32_t>& task) {
+  if (fault.phase != phase || fault.point != point) return;
+  armed_ = &file;
+  file.after_append(
+      [&fault, &control, &task, phase, point] { fault.strike_if_due(control, phase, task.load(), point); });
+}
+
+FaultOnAppend::~FaultOnAppend() {
+  if (armed_ != nullptr) armed_->after_append({});
 }
 
 }  // namespace mapreduce::detail

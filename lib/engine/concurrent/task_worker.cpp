@@ -78,6 +78,8 @@ void TaskWorker::map_phase() {
   MapOutput mapped(run_.partitions);
   run_.store.resume_map(index_);
   MapRunSpiller spiller(run_.store.spill_file(index_), run_.partitions);
+  const FaultOnAppend armed(run_.fault, run_.control, run_.store.spill_file(index_), Phase::map,
+                            FaultPoint::Point::spilling, slot_.task);
   // The tasks of the run being built, its head first, and the counters
   // before its first task. A job that combines across tasks keeps adding
   // tasks to its run until its table of combined values is large; any other
@@ -130,6 +132,8 @@ void TaskWorker::reduce_phase() {
   run_.store.resume_reduce(index_);
   // When any map run spilled, every partition is a merge of sorted runs.
   const SpillMerge merge{&run_.store.scratch_file(index_), merge_shape(run_.worker_budget)};
+  const FaultOnAppend armed(run_.fault, run_.control, run_.store.scratch_file(index_), Phase::reduce,
+                            FaultPoint::Point::merging, slot_.task);
   const bool merging = map_outputs.any_spilled();
   // The reduce output this worker holds in memory stays under a quarter of
   // its share (the map runs kept in memory have half); past it, a
