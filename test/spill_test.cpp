@@ -1257,7 +1257,8 @@ std::ostream& operator<<(std::ostream& out, const FaultCase& c) {
 // commits runs of several tasks, and still spills.
 std::vector<FaultCase> fault_cases() {
   std::vector<FaultCase> all;
-  for (const char* point : {"map-spilling", "map-mapped", "map-committed", "reduce-merging", "reduce-claimed"}) {
+  for (const char* point :
+       {"map-spilling", "map-mapped", "map-committed", "reduce-merging", "reduce-claimed"}) {
     for (unsigned processes : {2u, 3u}) {
       for (int job = 0; job < 3; ++job) {
         for (int which = 0; which < 3; ++which) {
