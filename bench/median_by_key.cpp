@@ -39,10 +39,15 @@ class MedianByKey final : public mapreduce::MapReduceConcurrent<MedianByKey, std
     sorted_.assign(values.begin(), values.end());
     const auto middle = sorted_.begin() + static_cast<std::ptrdiff_t>((sorted_.size() - 1) / 2);
     std::nth_element(sorted_.begin(), middle, sorted_.end());
-    return {key, *middle};
+    const std::uint64_t median = *middle;
+    // The hottest key's values (14 M on the 3 GiB records, 112 MiB) are not
+    // held for the rest of the job.
+    if (sorted_.capacity() > kKeptCapacity) std::vector<std::uint64_t>().swap(sorted_);
+    return {key, median};
   }
 
  private:
+  static constexpr std::size_t kKeptCapacity = std::size_t(1) << 16;
   std::vector<std::uint64_t> sorted_;
 };
 

@@ -5,6 +5,7 @@
 #include "engine/engines.hpp"
 #include "engine/task_runner.hpp"
 #include "spill/map_spill.hpp"
+#include "spill/memory_budget.hpp"
 #include "spill/output_spill.hpp"
 #include "spill/spill_file.hpp"
 
@@ -46,6 +47,8 @@ class KeptMapRuns {
     return current_;
   }
   MapRunSpiller& spiller() { return spiller_; }
+  // Whether some map run spilled, so that reduce merges.
+  bool spilled() const { return spilled_; }
   // The progress line's note: what is spilled so far.
   std::string note(std::string_view phase) const { return JobClock::spill_note(phase, spill_.size()); }
 
@@ -190,6 +193,7 @@ ReducedRuns combined_across_tasks(ErasedJob& job, const InputSet& input, std::si
     if (partitions == 1 && !spilled) task.add_map_table();
     task.finish(reduced.next(), counters);
     reduced.keep(counters);
+    if (spilled) give_back_free_heap();
     clock.advance(1);
   }
   return reduced.finish();
@@ -246,6 +250,7 @@ ReducedRuns run_sequential(ErasedJob& job, const InputSet& input, const EngineSe
     ReduceTask task = kept.reduce_task(job, p);
     task.finish(reduced.next(), counters);
     reduced.keep(counters);
+    if (kept.spilled()) give_back_free_heap();
     clock.advance(1);
   }
   return reduced.finish();

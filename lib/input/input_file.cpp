@@ -148,6 +148,6 @@ void InputFile::check_unchanged() const {
   }
 }
 
-void InputFile::release(std::string_view range) const { release_mapped_pages(range); }
+void InputFile::release() const { release_mapped_pages(data()); }
 
 }  // namespace mapreduce::detail

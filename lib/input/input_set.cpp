@@ -51,6 +51,8 @@ void InputSet::cut_into_tasks() {
            record_aligned_ranges(data, map_task_count(data.size(), task_size), records_)) {
         if (!range.empty()) tasks_.push_back(MapTask{index, range});
       }
+      // The cut read around every cut point.
+      files_[index].input->release();
     }
   }
 }
@@ -63,7 +65,7 @@ void InputSet::read(std::size_t t, const std::function<void(std::string_view tex
   } else {
     decompress_records(file.compression, task.bytes, file.input->path(), records_, blocks);
   }
-  file.input->release(task.bytes);
+  file.input->release();
 }
 
 std::string InputSet::describe(std::size_t t) const {

@@ -2,6 +2,10 @@
 
 #include <unistd.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <fstream>
 #include <string>
@@ -37,6 +41,12 @@ std::uint64_t default_memory_limit() {
       pages > 0 && page_size > 0 ? std::uint64_t(pages) * std::uint64_t(page_size) : std::uint64_t(4) << 30;
   if (const std::uint64_t group = control_group_limit(); group != 0) memory = std::min(memory, group);
   return std::max<std::uint64_t>(memory / 2, std::uint64_t(64) << 20);
+}
+
+void give_back_free_heap() {
+#if defined(__GLIBC__)
+  ::malloc_trim(0);
+#endif
 }
 
 }  // namespace mapreduce::detail

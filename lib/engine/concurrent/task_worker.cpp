@@ -10,6 +10,7 @@
 #include "engine/task_runner.hpp"
 #include "ipc/worker_pool.hpp"
 #include "mapreduce/error.hpp"
+#include "spill/memory_budget.hpp"
 #include "spill/output_spill.hpp"
 
 namespace mapreduce::detail {
@@ -166,6 +167,7 @@ void TaskWorker::reduce_phase() {
       run_.store.commit_reduce_task(index_, *partition, reduced.bytes(), counters_.since(before).serialize());
     }
     finish_task(Phase::reduce, *partition);
+    if (merging) give_back_free_heap();
   }
 }
 
