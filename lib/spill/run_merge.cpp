@@ -166,6 +166,10 @@ MergeShape merge_shape(std::uint64_t budget) {
 MergeStats merge_runs(std::vector<MergeInput> inputs, SpillFile& scratch, const MergeShape& shape,
                       const OnKey& on_key, const OnStreamedKey& on_streamed_key) {
   MergeStats stats;
+  // What the passes write to `scratch` is dead once the last pass is over:
+  // given back then, so that a worker's scratch file holds one merge's runs
+  // at a time, not every merge's of the job.
+  const std::uint64_t scratch_start = scratch.size();
   const std::size_t fan_in = std::max<std::size_t>(shape.fan_in, 2);
   while (inputs.size() > fan_in) {
     // One pass: each group of consecutive runs into one, so that the runs
@@ -183,6 +187,13 @@ MergeStats merge_runs(std::vector<MergeInput> inputs, SpillFile& scratch, const 
       const SpillExtent extent = writer.finish();
       stats.scratch_bytes += extent.length;
       merged.push_back(MergeInput{&scratch, extent, {}});
+      // The earlier pass's runs it merged are not read again: their disk
+      // space goes back, so that a task's passes need about twice its data
+      // on disk at most, not once a pass. (The map runs stay: a retried
+      // reduce task reads them again.)
+      for (const MergeInput& merged_input : std::span(inputs).subspan(first, count)) {
+        if (merged_input.file == &scratch) scratch.give_back(merged_input.extent);
+      }
     }
     inputs = std::move(merged);
     ++stats.passes;
@@ -249,6 +260,7 @@ MergeStats merge_runs(std::vector<MergeInput> inputs, SpillFile& scratch, const 
     }
   });
   if (in_key) hand_over();
+  scratch.resume_at(scratch_start);
   return stats;
 }
 

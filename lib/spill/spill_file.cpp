@@ -79,6 +79,12 @@ void SpillFile::resume_at(std::uint64_t offset) {
   if (fd_) (void)::ftruncate(fd_.get(), static_cast<off_t>(offset));
 }
 
+void SpillFile::give_back(SpillExtent extent) {
+  if (!fd_ || extent.length == 0) return;
+  (void)::fallocate(fd_.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(extent.offset),
+                    static_cast<off_t>(extent.length));
+}
+
 void SpillFile::read(std::uint64_t offset, std::size_t length, char* out) const {
   require_open();
   while (length > 0) {

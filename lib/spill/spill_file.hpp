@@ -43,6 +43,12 @@ class SpillFile {
   // runs, after the map output), and gives the disk space past it back.
   void resume_at(std::uint64_t offset);
 
+  // Frees the disk blocks of `extent`, which this process appended and
+  // will not read again (a merge pass's input, once merged), keeping the
+  // file's size and every other byte. Best effort: a file system that cannot
+  // punch holes keeps the blocks until the file is truncated or closed.
+  void give_back(SpillExtent extent);
+
   // Reads `length` bytes at `offset`, which some process appended, into
   // `out`. Throws ResourceError.
   void read(std::uint64_t offset, std::size_t length, char* out) const;
