@@ -189,10 +189,13 @@ MergeStats merge_runs(std::vector<MergeInput> inputs, SpillFile& scratch, const 
       merged.push_back(MergeInput{&scratch, extent, {}});
       // The earlier pass's runs it merged are not read again: their disk
       // space goes back, so that a task's passes need about twice its data
-      // on disk at most, not once a pass. (The map runs stay: a retried
-      // reduce task reads them again.)
+      // on disk at most, not once a pass. (Only runs this merge wrote, past
+      // scratch_start: the caller's runs stay, since a retried reduce task
+      // reads the map runs again.)
       for (const MergeInput& merged_input : std::span(inputs).subspan(first, count)) {
-        if (merged_input.file == &scratch) scratch.give_back(merged_input.extent);
+        if (merged_input.file == &scratch && merged_input.extent.offset >= scratch_start) {
+          scratch.give_back(merged_input.extent);
+        }
       }
     }
     inputs = std::move(merged);
