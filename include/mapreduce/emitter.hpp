@@ -98,15 +98,18 @@ class Emitter {
  private:
   void add(std::string_view key_bytes, const ViewOf<Key>& key, const ViewOf<Value>& value) {
     if constexpr (detail::HasCombiner<Job, Key, Value>) {
-      const std::uint64_t hash = detail::hash_bytes(key_bytes);
       if constexpr (detail::kQueuesPairs<Job, Key, Value>) {
-        if (pending_ != nullptr && pending_->fits(key_bytes)) {
+        if (pending_ != nullptr && detail::PendingPairs<Value>::fits(key_bytes)) {
+          const auto size = static_cast<std::uint32_t>(key_bytes.size());
+          const detail::ShortKey short_key = detail::short_key(key_bytes.data(), size);
+          const std::uint64_t hash = detail::hash_short(short_key, size);
           table_->prefetch(hash);
-          pending_->push(key_bytes, hash, value, record_ != nullptr ? *record_ : nullptr);
+          pending_->push(short_key, size, hash, value, record_ != nullptr ? *record_ : nullptr);
           if (pending_->full()) detail::drain_pending<Key>(*job_, *table_, *pending_);
           return;
         }
       }
+      const std::uint64_t hash = detail::hash_bytes(key_bytes);
       table_->upsert(
           key_bytes, hash, [&] { return Value(value); },
           [&](Value& combined) { job_->combiner(key, combined, value); });

@@ -159,6 +159,41 @@ class CombineTable {
     }
   }
 
+  // upsert() for a key of at most 16 bytes, given as its ShortKey, of
+  // `size` bytes and hash hash_short(key, size): compared with a slot's as
+  // three 64-bit words (length and tag, then the zero-padded bytes), with
+  // one branch whatever the length.
+  template <class Make, class Combine>
+  void upsert_short(ShortKey key, std::uint32_t size, std::uint64_t hash, Make&& make, Combine&& combine) {
+    const std::uint64_t header = std::uint64_t{size + 1} | (hash >> 32 << 32);
+    Slot* const slots = slot_array();
+    for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      Slot& slot = slots[i];
+      const std::uint64_t found = slot.header();
+      if (found == 0) {
+        if ((size_ + 1) * 2 > mask_ + 1) {
+          grow();
+          return upsert_short(key, size, hash, make, combine);
+        }
+        std::memcpy(slot.key_.bytes, &key.low, 8);
+        std::memcpy(slot.key_.bytes + 8, &key.high, 8);
+        store_value(slot, make());
+        slot.tag = static_cast<std::uint32_t>(hash >> 32);
+        slot.stored_size = size + 1;
+        ++size_;
+        return;
+      }
+      std::uint64_t low;
+      std::uint64_t high;
+      std::memcpy(&low, slot.key_.bytes, 8);
+      std::memcpy(&high, slot.key_.bytes + 8, 8);
+      if (((found ^ header) | (low ^ key.low) | (high ^ key.high)) == 0) {
+        combine(value_of(slot));
+        return;
+      }
+    }
+  }
+
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   // What the table holds in memory: slots, long keys and values.
@@ -219,6 +254,9 @@ class CombineTable {
     } key_;
     Payload payload;  // the value, or its index in values_
 
+    // stored_size and tag as one word, stored_size in the low half; 0 when
+    // the slot is free.
+    std::uint64_t header() const { return std::uint64_t{stored_size} | std::uint64_t{tag} << 32; }
     std::string_view key() const {
       const std::size_t size = stored_size - 1;
       return {size <= kKeyInSlot ? key_.bytes : key_.pointer, size};
@@ -247,6 +285,10 @@ class CombineTable {
     } else {
       slot.key_.pointer = arena_.store(key).data();
     }
+    store_value(slot, std::move(value));
+  }
+
+  void store_value(Slot& slot, Value&& value) {
     if constexpr (kValueInSlot) {
       slot.payload = value;
     } else {
@@ -294,10 +336,9 @@ class CombineTable {
 template <class Value>
 class PendingPairs {
  public:
-  static constexpr std::size_t kDepth = 16;
-  static constexpr std::size_t kKeyBytes = 32;
+  static constexpr std::size_t kDepth = 32;
 
-  bool fits(std::string_view key) const { return key.size() <= kKeyBytes; }
+  static bool fits(std::string_view key) { return key.size() <= ShortKey::kMaxSize; }
   bool full() const { return count_ == kDepth; }
   bool empty() const { return count_ == 0; }
   void clear() {
@@ -305,13 +346,14 @@ class PendingPairs {
     failed_record_ = nullptr;
   }
 
-  void push(std::string_view key, std::uint64_t hash, const Value& value, const char* record) {
+  // A key that fits(), as short_key made it, of `size` bytes.
+  void push(ShortKey key, std::uint32_t size, std::uint64_t hash, const Value& value, const char* record) {
     Pair& pair = pairs_[count_++];
     pair.record = record;
     pair.hash = hash;
-    pair.size = static_cast<std::uint32_t>(key.size());
+    pair.size = size;
     pair.value = value;
-    copy_short(pair.key, key.data(), key.size());
+    pair.key = key;
   }
 
   // Upserts the queued pairs in the order they came, combining with
@@ -324,11 +366,16 @@ class PendingPairs {
     count_ = 0;
     for (std::size_t i = 0; i < count; ++i) {
       const Pair& pair = pairs_[i];
-      const std::string_view key(pair.key, pair.size);
       failed_record_ = pair.record;
-      table.upsert(
-          key, pair.hash, [&] { return pair.value; },
-          [&](Value& combined) { combine(key, combined, pair.value); });
+      table.upsert_short(
+          pair.key, pair.size, pair.hash, [&] { return pair.value; },
+          [&](Value& combined) {
+            // The key's bytes, for the combiner: the words in memory order.
+            char bytes[ShortKey::kMaxSize];
+            std::memcpy(bytes, &pair.key.low, 8);
+            std::memcpy(bytes + 8, &pair.key.high, 8);
+            combine(std::string_view(bytes, pair.size), combined, pair.value);
+          });
     }
     failed_record_ = nullptr;
   }
@@ -337,29 +384,12 @@ class PendingPairs {
   const char* failed_record() const { return failed_record_; }
 
  private:
-  // Copies n <= kKeyBytes bytes with two fixed-size, possibly overlapping
-  // moves rather than a call to memcpy.
-  static void copy_short(char* to, const char* from, std::size_t n) {
-    if (n >= 16) {
-      std::memcpy(to, from, 16);
-      std::memcpy(to + n - 16, from + n - 16, 16);
-    } else if (n >= 8) {
-      std::memcpy(to, from, 8);
-      std::memcpy(to + n - 8, from + n - 8, 8);
-    } else if (n >= 4) {
-      std::memcpy(to, from, 4);
-      std::memcpy(to + n - 4, from + n - 4, 4);
-    } else {
-      for (std::size_t i = 0; i < n; ++i) to[i] = from[i];
-    }
-  }
-
   struct Pair {
     const char* record;
     std::uint64_t hash;
+    ShortKey key;
     std::uint32_t size;
     Value value;
-    char key[kKeyBytes];
   };
   Pair pairs_[kDepth];
   std::size_t count_ = 0;
