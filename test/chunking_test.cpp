@@ -51,6 +51,20 @@ BOOST_AUTO_TEST_CASE(equal_sizes_when_lines_are_short) {
   }
 }
 
+// The hook with which the input gives back the pages each cut's search
+// read: called once a cut, after the search, before the next.
+BOOST_AUTO_TEST_CASE(after_each_cut_follows_every_cut) {
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += "line " + std::to_string(i) + "\n";
+  for (std::size_t count : {1u, 2u, 7u, 64u}) {
+    std::size_t calls = 0;
+    const auto chunks = mapreduce::detail::record_aligned_ranges(
+        text, count, mapreduce::RecordFormat::lines(), [&] { ++calls; });
+    BOOST_TEST(calls == count);
+    BOOST_TEST((chunks == line_aligned_ranges(text, count)));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_long_line_leaves_empty_ranges) {
   const std::string text = std::string(10000, 'x') + "\n";
   const auto chunks = line_aligned_ranges(text, 4);

@@ -97,7 +97,8 @@ std::size_t last_record_boundary(std::string_view text, const RecordFormat& form
 }
 
 std::vector<std::string_view> record_aligned_ranges(std::string_view text, std::size_t count,
-                                                    const RecordFormat& format) {
+                                                    const RecordFormat& format,
+                                                    const std::function<void()>& after_each_cut) {
   if (count == 0) count = 1;
   std::vector<std::string_view> ranges;
   ranges.reserve(count);
@@ -106,6 +107,7 @@ std::vector<std::string_view> record_aligned_ranges(std::string_view text, std::
   for (std::size_t i = 1; i <= count; ++i) {
     std::size_t end = i == count ? size : size / count * i + size % count * i / count;
     end = next_record_boundary(text, std::max(end, begin), format);
+    if (after_each_cut) after_each_cut();
     ranges.push_back(text.substr(begin, end - begin));
     begin = end;
   }

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -28,9 +29,13 @@ std::size_t last_record_boundary(std::string_view text, const RecordFormat& form
 // equal size, each end moved forward to the next place where records of
 // `format` may be cut, so that every record lies in exactly one range. Ranges
 // may be empty (a long record swallows its neighbours' share); together they
-// cover `text` exactly, in order.
+// cover `text` exactly, in order. after_each_cut, when given, is called
+// once each cut is found: the search for it read text's pages there, which a
+// caller reading a mapped file gives back at once (the kernel maps up to a
+// few MiB around each page read; over 65 cuts that was a 113 MiB peak).
 std::vector<std::string_view> record_aligned_ranges(std::string_view text, std::size_t count,
-                                                    const RecordFormat& format);
+                                                    const RecordFormat& format,
+                                                    const std::function<void()>& after_each_cut = nullptr);
 
 // record_aligned_ranges for lines.
 std::vector<std::string_view> line_aligned_ranges(std::string_view text, std::size_t count);

@@ -47,12 +47,11 @@ void InputSet::cut_into_tasks() {
       // A file record is read whole, an empty one too.
       tasks_.push_back(MapTask{index, data});
     } else if (!data.empty()) {
-      for (std::string_view range :
-           record_aligned_ranges(data, map_task_count(data.size(), task_size), records_)) {
+      const InputFile& file = *files_[index].input;
+      for (std::string_view range : record_aligned_ranges(data, map_task_count(data.size(), task_size),
+                                                          records_, [&file] { file.release(); })) {
         if (!range.empty()) tasks_.push_back(MapTask{index, range});
       }
-      // The cut read around every cut point.
-      files_[index].input->release();
     }
   }
 }
