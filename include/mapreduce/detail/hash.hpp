@@ -26,12 +26,6 @@ inline std::uint64_t load64(const char* p) {
   return word;
 }
 
-inline std::uint64_t load32(const char* p) {
-  std::uint32_t word;
-  std::memcpy(&word, p, 4);
-  return word;
-}
-
 // A key of at most 16 bytes as two 64-bit words of its bytes, zero-padded:
 // a short key is hashed, queued, stored and compared as these, with no
 // branch on its length (which varies from word to word, and a mispredicted

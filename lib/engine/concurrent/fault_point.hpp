@@ -10,17 +10,17 @@ namespace mapreduce::detail {
 
 // A test hook: MAPREDUCE_TEST_FAULT=PHASE-POINT:TASK (PHASE map or reduce,
 // POINT taken or claimed, for map also mapped, committed or spilling, for
-// reduce also merging; TASK 0-based) makes the first worker that reaches that point for that task kill
-// itself with SIGKILL, once per job. "taken": the shared counter handed the
-// worker the task number, which it has not claimed yet; "claimed": it holds
-// the claim but has recorded nothing else; "mapped": the task is mapped into
-// a run not yet committed; "committed": its run is committed, but the task
-// not yet marked done; "spilling": a spilled
-// run of the task has written its first bytes to the worker's spill file,
-// not all of them (with a memory limit); "merging": a merge pass or a hot
-// key of the partition has written its first bytes to the worker's scratch
-// file, its reducer has not finished. These are the instants a debugger would otherwise be
-// needed to hit.
+// reduce also merging; TASK 0-based) makes the first worker that reaches
+// that point for that task kill itself with SIGKILL, once per job. "taken":
+// the shared counter handed the worker the task number, which it has not
+// claimed yet; "claimed": it holds the claim but has recorded nothing else;
+// "mapped": the task is mapped into a run not yet committed; "committed":
+// its run is committed, but the task not yet marked done; "spilling": a
+// spilled run of the task has written its first bytes to the worker's
+// spill file, not all of them (with a memory limit); "merging": a merge
+// pass or a hot key of the partition has written its first bytes to the
+// worker's scratch file, its reducer has not finished. These are the
+// instants a debugger would otherwise be needed to hit.
 struct FaultPoint {
   enum class Point { taken, claimed, mapped, committed, spilling, merging };
   Phase phase = Phase::idle;  // idle: no fault
