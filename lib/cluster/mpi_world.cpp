@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "base/stderr_writer.hpp"
+#include "cluster/launcher_connection.hpp"
 #include "cluster/launcher_environment.hpp"
 #include "mapreduce/error.hpp"
 #include "output/output.hpp"
@@ -115,6 +116,7 @@ MpiWorld::MpiWorld() {
   check_open_mpi_launcher();
 #endif
   check_init(MPI_Init(nullptr, nullptr));
+  send_small_messages_to_launcher_at_once();
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &size_);
   char name[MPI_MAX_PROCESSOR_NAME];
