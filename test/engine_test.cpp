@@ -12,6 +12,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/test/unit_test.hpp>
@@ -526,6 +527,84 @@ BOOST_AUTO_TEST_CASE(a_combiner_that_throws_on_the_map_side_names_the_line_that_
         });
         BOOST_TEST_REQUIRE(message.has_value());
         BOOST_TEST(message->starts_with("mapper failed on line 5 of " + input + ": bad combined"), *message);
+      }
+    }
+  }
+}
+
+namespace {
+
+// `KEY<TAB>VALUE` lines, the value a string: reducer joins a key's values
+// with '|', so the output shows each key's values, whole and in input order.
+// Without a combiner the engines lay the values of a partition out by key,
+// copied when they all have one size and as views of their records when
+// not: both layouts must give the same output.
+template <template <class, class, class> class Base>
+struct JoinValues final : Base<JoinValues<Base>, std::string, std::string> {
+  using Job = Base<JoinValues<Base>, std::string, std::string>;
+  JoinValues(std::string input, mapreduce::Options options) : Job(std::move(input), std::move(options)) {}
+  void mapper(std::string_view line, typename Job::Emitter& emit) {
+    const std::size_t tab = line.find('\t');
+    emit(line.substr(0, tab), line.substr(tab + 1));
+  }
+  std::pair<std::string_view, std::string> reducer(std::string_view key, typename Job::Values values) {
+    std::string joined;
+    bool first = true;
+    for (std::string_view v : values) {
+      if (!std::exchange(first, false)) joined += '|';
+      joined += v;
+    }
+    return {key, joined};
+  }
+};
+
+// Lines of random keys whose values are `value_size` random letters (none:
+// every value empty), or 0 to 11 letters when value_size is kMixed; and the
+// expected output.
+constexpr int kMixed = -1;
+std::pair<std::string, std::string> join_values_input(std::mt19937_64& random, std::size_t lines,
+                                                      int value_size) {
+  std::map<std::string, std::vector<std::string>> values;
+  std::string input;
+  for (std::size_t i = 0; i < lines; ++i) {
+    const std::string key = "k" + std::to_string(random() % 500);
+    std::string value;
+    for (std::size_t n = value_size != kMixed ? static_cast<std::size_t>(value_size) : random() % 12; n > 0;
+         --n)
+      value += static_cast<char>('a' + random() % 26);
+    values[key].push_back(value);
+    input += key + "\t" + value + "\n";
+  }
+  std::string expected;
+  for (const auto& [key, list] : values) {
+    expected += key + "\t";
+    for (std::size_t i = 0; i < list.size(); ++i) expected += (i == 0 ? "" : "|") + list[i];
+    expected += "\n";
+  }
+  return {input, expected};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(values_of_one_size_and_of_mixed_sizes_reach_reducer_alike) {
+  TempDir dir;
+  std::mt19937_64 random(7);
+  // 8 bytes (one copy path), 3 and 0 (the other), mixed sizes (views), over
+  // inputs of several map tasks and partitions.
+  for (int value_size : {8, 3, 0, kMixed}) {
+    const auto [input, expected] = join_values_input(random, 200000, value_size);
+    const std::string path = dir.write("in.txt", input);
+    BOOST_TEST_CONTEXT("values of " << (value_size != kMixed ? std::to_string(value_size) : "mixed")
+                                    << " bytes") {
+      std::ostringstream sequential;
+      JoinValues<mapreduce::MapReduce>(path, {.output_stream = &sequential, .reducers = 5}).run();
+      BOOST_TEST(first_difference(expected, sequential.str()) == "");
+      for (unsigned processes : {1u, 3u}) {
+        std::ostringstream concurrent;
+        JoinValues<mapreduce::MapReduceConcurrent>(path,
+                                                   {.output_stream = &concurrent, .processes = processes})
+            .run();
+        BOOST_TEST(first_difference(expected, concurrent.str()) == "", processes << " processes");
       }
     }
   }

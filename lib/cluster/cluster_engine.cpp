@@ -224,8 +224,9 @@ RankRuns run_on_cluster(ErasedJob& job, const InputSet& input, const ClusterSett
   std::vector<std::string_view> mine;
   std::vector<std::size_t> numbers;
   world.step([&] {
+    GroupingScratch scratch;  // for every partition this rank reduces
     for (std::size_t p = me; p < partitions; p += ranks) {
-      ReduceTask task(job);
+      ReduceTask task(job, nullptr, &scratch);
       for (const ShufflePlan::Piece& piece : plan.pieces(p)) {
         if (piece.size == 0) continue;
         task.add(piece.rank == me ? mapped.runs[piece.run].partition(p)

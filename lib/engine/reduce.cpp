@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <utility>
 #include <vector>
 
 #include "mapreduce/detail/combine_table.hpp"
 #include "mapreduce/detail/hash.hpp"
+#include "mapreduce/detail/records.hpp"
 
 namespace mapreduce::detail {
 namespace {
@@ -61,8 +64,12 @@ class KeyGroups {
   // of their first records, which are spread over all the map output.
   const std::vector<std::string_view>& keys() const { return keys_; }
 
-  // Frees the table, once every key is numbered; the keys stay.
-  void release_table() { table_ = CombineTable<std::uint32_t>(); }
+  // Forgets every key, keeping the memory for the next partition's.
+  void clear() {
+    table_.clear();
+    keys_.clear();
+    key_copies_.clear();
+  }
 
  private:
   static constexpr std::size_t kDepth = 32;
@@ -80,13 +87,59 @@ class KeyGroups {
 
 }  // namespace
 
+// What one partition's grouping needs, kept for the next: the keys' table
+// and copies, a group per record, a count then a start per group, and the
+// values laid out by group: as views of their records, or, when they all
+// have one small size, as copies of their bytes, with the views of one
+// key's made for its reducer call.
+struct GroupingScratch::Buffers {
+  KeyGroups groups;
+  std::vector<std::uint32_t> record_groups;
+  std::vector<std::size_t> starts;
+  std::vector<std::string_view> values;
+  std::unique_ptr<char[]> value_bytes;  // not zeroed: every byte used is written first
+  std::size_t value_bytes_size = 0;
+
+  char* value_bytes_for(std::size_t size) {
+    if (size > value_bytes_size) {
+      value_bytes.reset();
+      value_bytes.reset(new char[size]);
+      value_bytes_size = size;
+    }
+    return value_bytes.get();
+  }
+};
+
+GroupingScratch::GroupingScratch() : buffers_(std::make_unique<Buffers>()) {}
+GroupingScratch::~GroupingScratch() = default;
+
 void reduce_grouped(ErasedJob& job, std::span<const std::string_view> sections, ReduceOutput& out) {
+  GroupingScratch scratch;
+  reduce_grouped(job, sections, out, scratch);
+}
+
+void reduce_grouped(ErasedJob& job, std::span<const std::string_view> sections, ReduceOutput& out,
+                    GroupingScratch& scratch) {
   // Two passes over the records instead of a vector per key: the first numbers
   // the distinct keys and counts their values, the second lays every value
-  // out contiguously by key, so each reducer call gets one span.
-  KeyGroups groups;
-  std::vector<std::size_t> starts;  // first a count per group, then its start
-  std::vector<std::uint32_t> record_groups;
+  // out contiguously by key, so each reducer call gets one span. Values of
+  // one size of at most 16 bytes (numbers, ids) are copied there rather than
+  // pointed to: their reducer then reads them in order, where views would
+  // send it back to each record, scattered over all the map output (a cache
+  // miss a value), and 8-byte values take half the memory of their views.
+  GroupingScratch::Buffers& buffers = *scratch.buffers_;
+  KeyGroups& groups = buffers.groups;
+  std::vector<std::size_t>& starts = buffers.starts;  // first a count per group, then its start
+  std::vector<std::uint32_t>& record_groups = buffers.record_groups;
+  groups.clear();
+  starts.clear();
+  record_groups.clear();
+  // Room for as many records as the sections could hold (each has a header),
+  // so that the vector is never copied as it grows: the pages past the
+  // records' real number are never touched.
+  std::size_t bytes = 0;
+  for (std::string_view section : sections) bytes += section.size();
+  record_groups.reserve(bytes / kRecordHeader);
   const auto on_group = [&](std::uint32_t group) {
     if (group == starts.size()) starts.push_back(0);
     ++starts[group];
@@ -94,12 +147,15 @@ void reduce_grouped(ErasedJob& job, std::span<const std::string_view> sections, 
   };
   std::string_view key;
   std::string_view value;
+  std::size_t value_size = SIZE_MAX;  // the values' one size, or SIZE_MAX - 1
   for (std::string_view section : sections) {
     RecordReader reader(section);
-    while (reader.next(key, value)) groups.add(key, on_group);
+    while (reader.next(key, value)) {
+      if (value.size() != value_size) value_size = value_size == SIZE_MAX ? value.size() : SIZE_MAX - 1;
+      groups.add(key, on_group);
+    }
   }
   groups.flush(on_group);
-  groups.release_table();
   const std::vector<std::string_view>& keys = groups.keys();
   if (keys.empty()) return;
 
@@ -107,16 +163,36 @@ void reduce_grouped(ErasedJob& job, std::span<const std::string_view> sections, 
   for (auto& start : starts) total += std::exchange(start, total);
   starts.push_back(total);
 
-  std::vector<std::string_view> values(total);
+  // Copies no larger than the views they replace: never more memory.
+  const bool copied = value_size <= sizeof(std::string_view);
+  std::vector<std::string_view>& values = buffers.values;
+  char* bytes_by_group = nullptr;
   {
     std::vector<std::size_t> next(starts.begin(), starts.end() - 1);
     std::size_t record = 0;
-    for (std::string_view section : sections) {
-      RecordReader reader(section);
-      while (reader.next(key, value)) values[next[record_groups[record++]]++] = value;
+    if (copied) {
+      bytes_by_group = buffers.value_bytes_for(total * value_size);
+      for (std::string_view section : sections) {
+        RecordReader reader(section);
+        while (reader.next(key, value)) {
+          char* const to = bytes_by_group + next[record_groups[record++]]++ * value_size;
+          if (value_size == 8) {
+            std::memcpy(to, value.data(), 8);
+          } else {
+            std::memcpy(to, value.data(), value_size);
+          }
+        }
+      }
+    } else {
+      // Every element is written: what an earlier partition left in the
+      // kept elements does not matter.
+      values.resize(total);
+      for (std::string_view section : sections) {
+        RecordReader reader(section);
+        while (reader.next(key, value)) values[next[record_groups[record++]]++] = value;
+      }
     }
   }
-  record_groups = {};
 
   struct Ordered {
     std::uint64_t prefix;
@@ -130,9 +206,17 @@ void reduce_grouped(ErasedJob& job, std::span<const std::string_view> sections, 
   });
 
   for (const auto [prefix, g] : order) {
-    job.reduce_key(keys[g],
-                   std::span<const std::string_view>(values.data() + starts[g], starts[g + 1] - starts[g]),
-                   out);
+    const std::size_t count = starts[g + 1] - starts[g];
+    if (copied) {
+      // One key's views at a time, into its copied bytes.
+      values.resize(std::max(values.size(), count));
+      const char* from = bytes_by_group + starts[g] * value_size;
+      for (std::size_t i = 0; i < count; ++i, from += value_size)
+        values[i] = std::string_view(from, value_size);
+      job.reduce_key(keys[g], std::span<const std::string_view>(values.data(), count), out);
+    } else {
+      job.reduce_key(keys[g], std::span<const std::string_view>(values.data() + starts[g], count), out);
+    }
   }
 }
 

@@ -69,9 +69,10 @@ class KeptMapRuns {
     current_ = MapOutput(partitions_);
   }
 
-  // A reduce task for partition p, given its sections of every kept run.
-  ReduceTask reduce_task(ErasedJob& job, std::size_t p) const {
-    ReduceTask task(job, spilled_ ? &merge_ : nullptr);
+  // A reduce task for partition p, given its sections of every kept run,
+  // grouping its records (without a combiner) in `scratch` when given.
+  ReduceTask reduce_task(ErasedJob& job, std::size_t p, GroupingScratch* scratch = nullptr) const {
+    ReduceTask task(job, spilled_ ? &merge_ : nullptr, scratch);
     for (const Run& run : runs_) {
       if (run.memory != nullptr) {
         task.add(run.memory->partition(p));
@@ -246,8 +247,9 @@ ReducedRuns run_sequential(ErasedJob& job, const InputSet& input, const EngineSe
   clock.start_phase("reduce", partitions);
   clock.set_note(kept.note("reduce"));
   ReducedPartitions reduced(settings);
+  GroupingScratch scratch;  // for every partition
   for (std::size_t p = 0; p < partitions; ++p) {
-    ReduceTask task = kept.reduce_task(job, p);
+    ReduceTask task = kept.reduce_task(job, p, &scratch);
     task.finish(reduced.next(), counters);
     reduced.keep(counters);
     if (kept.spilled()) give_back_free_heap();

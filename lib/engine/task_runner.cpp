@@ -124,6 +124,8 @@ void ReduceTask::finish(ReduceOutput& out, Counters& counters) {
       job_.reduce_combined(out);
     } else if (job_.has_combiner()) {
       job_.reduce_sorted_runs(sections_, out);
+    } else if (scratch_ != nullptr) {
+      reduce_grouped(job_, sections_, out, *scratch_);
     } else {
       reduce_grouped(job_, sections_, out);
     }

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/reduce.hpp"
 #include "input/input_set.hpp"
 #include "mapreduce/counters.hpp"
 #include "mapreduce/detail/erased_job.hpp"
@@ -81,8 +82,11 @@ class ReduceTask {
  public:
   // `merging`: some of the partition's map runs spilled, and every section
   // joins a merge of sorted runs (a section in memory sorted first), which
-  // calls reducer once per key with its values in input order.
-  explicit ReduceTask(ErasedJob& job, const SpillMerge* merging = nullptr) : job_(job), merging_(merging) {}
+  // calls reducer once per key with its values in input order. `scratch`:
+  // the buffers a job without a combiner groups its records in, kept by a
+  // caller that reduces several partitions (else the task's own).
+  explicit ReduceTask(ErasedJob& job, const SpillMerge* merging = nullptr, GroupingScratch* scratch = nullptr)
+      : job_(job), merging_(merging), scratch_(scratch) {}
 
   // Whether add() is done with a section when it returns: with a combiner
   // that combines each map task's values apart, yes; with one that combines
@@ -114,6 +118,7 @@ class ReduceTask {
 
   ErasedJob& job_;
   const SpillMerge* merging_;
+  GroupingScratch* scratch_;
   std::vector<std::string_view> sections_;
   std::vector<MergeInput> inputs_;  // when merging
   bool from_map_table_ = false;     // add_map_table() was called

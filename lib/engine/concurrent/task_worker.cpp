@@ -141,11 +141,12 @@ void TaskWorker::reduce_phase() {
   // task's output goes to the spill file.
   const std::uint64_t output_budget = run_.worker_budget / 4;
   ReduceRunSpiller spiller(run_.store.spill_file(index_));
+  GroupingScratch scratch;  // for every partition this worker reduces
   while (const auto partition = next_task(Phase::reduce)) {
     // Map runs in task order, so that (with one task per run) every key's
     // values reach reducer in input order, as in the sequential engine.
     const Counters before = counters_;
-    ReduceTask task(run_.job, merging ? &merge : nullptr);
+    ReduceTask task(run_.job, merging ? &merge : nullptr, &scratch);
     for (std::uint32_t head : map_outputs.runs()) {
       const std::string_view section = map_outputs.section(head, *partition);
       if (!map_outputs.spilled(head)) {
