@@ -539,9 +539,10 @@ namespace {
 // Without a combiner the engines lay the values of a partition out by key,
 // copied when they all have one size and as views of their records when
 // not: both layouts must give the same output.
-template <template <class, class, class> class Base>
-struct JoinValues final : Base<JoinValues<Base>, std::string, std::string> {
-  using Job = Base<JoinValues<Base>, std::string, std::string>;
+template <template <class, class, class> class Base, bool Sorted = false>
+struct JoinValues final : Base<JoinValues<Base, Sorted>, std::string, std::string> {
+  using Job = Base<JoinValues<Base, Sorted>, std::string, std::string>;
+  static constexpr bool sort_values = Sorted;
   JoinValues(std::string input, mapreduce::Options options) : Job(std::move(input), std::move(options)) {}
   void mapper(std::string_view line, typename Job::Emitter& emit) {
     const std::size_t tab = line.find('\t');
@@ -559,15 +560,17 @@ struct JoinValues final : Base<JoinValues<Base>, std::string, std::string> {
 };
 
 // Lines of random keys whose values are `value_size` random letters (none:
-// every value empty), or 0 to 11 letters when value_size is kMixed; and the
-// expected output.
+// every value empty), or 0 to 11 letters when value_size is kMixed; with
+// `hot`, one key has most of the lines. And the expected output, each key's
+// values sorted when `sorted`.
 constexpr int kMixed = -1;
 std::pair<std::string, std::string> join_values_input(std::mt19937_64& random, std::size_t lines,
-                                                      int value_size) {
+                                                      int value_size, bool hot = false, bool sorted = false) {
   std::map<std::string, std::vector<std::string>> values;
   std::string input;
   for (std::size_t i = 0; i < lines; ++i) {
-    const std::string key = "k" + std::to_string(random() % 500);
+    const std::string key =
+        hot && random() % 4 != 0 ? std::string("hot") : "k" + std::to_string(random() % 500);
     std::string value;
     for (std::size_t n = value_size != kMixed ? static_cast<std::size_t>(value_size) : random() % 12; n > 0;
          --n)
@@ -576,7 +579,8 @@ std::pair<std::string, std::string> join_values_input(std::mt19937_64& random, s
     input += key + "\t" + value + "\n";
   }
   std::string expected;
-  for (const auto& [key, list] : values) {
+  for (auto& [key, list] : values) {
+    if (sorted) std::sort(list.begin(), list.end());
     expected += key + "\t";
     for (std::size_t i = 0; i < list.size(); ++i) expected += (i == 0 ? "" : "|") + list[i];
     expected += "\n";
@@ -589,9 +593,9 @@ std::pair<std::string, std::string> join_values_input(std::mt19937_64& random, s
 BOOST_AUTO_TEST_CASE(values_of_one_size_and_of_mixed_sizes_reach_reducer_alike) {
   TempDir dir;
   std::mt19937_64 random(7);
-  // 8 bytes (one copy path), 3 and 0 (the other), mixed sizes (views), over
-  // inputs of several map tasks and partitions.
-  for (int value_size : {8, 3, 0, kMixed}) {
+  // 8 bytes (one copy path), 3 and 16 (the other), 0 and 17 and mixed sizes
+  // (views), over inputs of several map tasks and partitions.
+  for (int value_size : {8, 3, 16, 0, 17, kMixed}) {
     const auto [input, expected] = join_values_input(random, 200000, value_size);
     const std::string path = dir.write("in.txt", input);
     BOOST_TEST_CONTEXT("values of " << (value_size != kMixed ? std::to_string(value_size) : "mixed")
@@ -605,6 +609,33 @@ BOOST_AUTO_TEST_CASE(values_of_one_size_and_of_mixed_sizes_reach_reducer_alike) 
                                                    {.output_stream = &concurrent, .processes = processes})
             .run();
         BOOST_TEST(first_difference(expected, concurrent.str()) == "", processes << " processes");
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_key_with_most_values_and_sorted_values_reach_reducer_alike) {
+  TempDir dir;
+  std::mt19937_64 random(11);
+  // A key with three quarters of the values: copies and the views of that
+  // key would take more memory than views of all, so they stay views.
+  for (const bool hot : {true, false}) {
+    for (const bool sorted : {false, true}) {
+      const auto [input, expected] = join_values_input(random, 100000, 8, hot, sorted);
+      const std::string path = dir.write("in.txt", input);
+      BOOST_TEST_CONTEXT((hot ? "a hot key" : "no hot key") << (sorted ? ", values sorted" : "")) {
+        for (unsigned processes : {1u, 2u}) {
+          std::ostringstream out;
+          if (sorted) {
+            JoinValues<mapreduce::MapReduceConcurrent, true>(path,
+                                                             {.output_stream = &out, .processes = processes})
+                .run();
+          } else {
+            JoinValues<mapreduce::MapReduceConcurrent>(path, {.output_stream = &out, .processes = processes})
+                .run();
+          }
+          BOOST_TEST(first_difference(expected, out.str()) == "", processes << " processes");
+        }
       }
     }
   }

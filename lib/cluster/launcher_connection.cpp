@@ -26,7 +26,7 @@ bool is_loopback(const sockaddr_storage& address) {
   return false;
 }
 
-// Whether `fd` is a connected TCP socket whose peer is on this host.
+// Whether `fd` is a connected TCP socket whose peer is a loopback address.
 bool is_local_tcp_connection(int fd) {
   int type = 0;
   socklen_t length = sizeof type;

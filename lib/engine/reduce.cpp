@@ -64,9 +64,17 @@ class KeyGroups {
   // of their first records, which are spread over all the map output.
   const std::vector<std::string_view>& keys() const { return keys_; }
 
-  // Forgets every key, keeping the memory for the next partition's.
+  // Forgets every key, keeping the memory for the next partition's: the
+  // table's, when the last partition filled a fair share of it (zeroing a
+  // large table for every small partition after a big one would cost more
+  // than it saves), else a fresh small one.
   void clear() {
-    table_.clear();
+    if (table_.size() * 4 >= table_.capacity()) {
+      table_.clear();
+    } else {
+      table_ = CombineTable<std::uint32_t>();
+    }
+    queued_ = 0;
     keys_.clear();
     key_copies_.clear();
   }
@@ -91,7 +99,8 @@ class KeyGroups {
 // and copies, a group per record, a count then a start per group, and the
 // values laid out by group: as views of their records, or, when they all
 // have one small size, as copies of their bytes, with the views of one
-// key's made for its reducer call.
+// key's made for its reducer call. All stay allocated until the scratch
+// goes, the reducer calls included.
 struct GroupingScratch::Buffers {
   KeyGroups groups;
   std::vector<std::uint32_t> record_groups;
@@ -123,10 +132,10 @@ void reduce_grouped(ErasedJob& job, std::span<const std::string_view> sections, 
   // Two passes over the records instead of a vector per key: the first numbers
   // the distinct keys and counts their values, the second lays every value
   // out contiguously by key, so each reducer call gets one span. Values of
-  // one size of at most 16 bytes (numbers, ids) are copied there rather than
-  // pointed to: their reducer then reads them in order, where views would
-  // send it back to each record, scattered over all the map output (a cache
-  // miss a value), and 8-byte values take half the memory of their views.
+  // one size (numbers, ids) are copied there rather than pointed to, when
+  // that takes no more memory than the views: their reducer then reads them
+  // in order, where views would send it back to each record, scattered over
+  // all the map output (a cache miss a value).
   GroupingScratch::Buffers& buffers = *scratch.buffers_;
   KeyGroups& groups = buffers.groups;
   std::vector<std::size_t>& starts = buffers.starts;  // first a count per group, then its start
@@ -147,7 +156,9 @@ void reduce_grouped(ErasedJob& job, std::span<const std::string_view> sections, 
   };
   std::string_view key;
   std::string_view value;
-  std::size_t value_size = SIZE_MAX;  // the values' one size, or SIZE_MAX - 1
+  // The values' one size; SIZE_MAX before the first, SIZE_MAX - 1 once two
+  // differ.
+  std::size_t value_size = SIZE_MAX;
   for (std::string_view section : sections) {
     RecordReader reader(section);
     while (reader.next(key, value)) {
@@ -160,11 +171,19 @@ void reduce_grouped(ErasedJob& job, std::span<const std::string_view> sections, 
   if (keys.empty()) return;
 
   std::size_t total = 0;
-  for (auto& start : starts) total += std::exchange(start, total);
+  std::size_t most = 0;  // the values of the key with the most
+  for (auto& start : starts) {
+    most = std::max(most, start);
+    total += std::exchange(start, total);
+  }
   starts.push_back(total);
 
-  // Copies no larger than the views they replace: never more memory.
-  const bool copied = value_size <= sizeof(std::string_view);
+  // Copied, the values take value_size bytes each, plus the views of the
+  // key with the most; as views, 16 bytes each. Copies only when that is no
+  // more memory (never for empty values, which need no copy).
+  const bool copied =
+      value_size != 0 && value_size < SIZE_MAX - 1 &&
+      value_size * total + sizeof(std::string_view) * most <= sizeof(std::string_view) * total;
   std::vector<std::string_view>& values = buffers.values;
   char* bytes_by_group = nullptr;
   {

@@ -19,7 +19,9 @@ void reduce_grouped(ErasedJob& job, std::span<const std::string_view> sections, 
 // that reduces several partitions keeps one and passes it to each call, so
 // that their memory is faulted in once, for its largest partition, rather
 // than once per partition: the kernel's zeroing of fresh pages was a tenth of
-// a no-combiner word count's time. Holds that memory until it goes.
+// a no-combiner word count's time. Holds that memory (about the largest
+// partition's records' group numbers and values, and its keys' table) until
+// it goes, outside the memory limit's accounting.
 class GroupingScratch {
  public:
   GroupingScratch();

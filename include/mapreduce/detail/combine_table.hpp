@@ -195,6 +195,8 @@ class CombineTable {
   }
 
   std::size_t size() const { return size_; }
+  // The number of slots.
+  std::size_t capacity() const { return mask_ + 1; }
   bool empty() const { return size_ == 0; }
   // What the table holds in memory: slots, long keys and values.
   std::size_t bytes() const { return slots_.size() + arena_.bytes() + values_.capacity() * sizeof(Value); }
