@@ -64,6 +64,9 @@ class KeyGroups {
   // of their first records, which are spread over all the map output.
   const std::vector<std::string_view>& keys() const { return keys_; }
 
+  // Frees the table, once every key is numbered; the keys stay.
+  void release_table() { table_ = CombineTable<std::uint32_t>(); }
+
   // Forgets every key, keeping the memory for the next partition's: the
   // table's, when the last partition filled a fair share of it (zeroing a
   // large table for every small partition after a big one would cost more
@@ -100,7 +103,8 @@ class KeyGroups {
 // values laid out by group: as views of their records, or, when they all
 // have one small size, as copies of their bytes, with the views of one
 // key's made for its reducer call. All stay allocated until the scratch
-// goes, the reducer calls included.
+// goes, the reducer calls included (but the table, when the scratch serves
+// one call only).
 struct GroupingScratch::Buffers {
   KeyGroups groups;
   std::vector<std::uint32_t> record_groups;
@@ -122,13 +126,30 @@ struct GroupingScratch::Buffers {
 GroupingScratch::GroupingScratch() : buffers_(std::make_unique<Buffers>()) {}
 GroupingScratch::~GroupingScratch() = default;
 
+namespace {
+
+// reduce_grouped; with `keep_table`, the keys' table stays for the next
+// partition, else it is freed once the keys are numbered, before the values
+// are laid out.
+void group_and_reduce(ErasedJob& job, std::span<const std::string_view> sections, ReduceOutput& out,
+                      GroupingScratch::Buffers& buffers, bool keep_table);
+
+}  // namespace
+
 void reduce_grouped(ErasedJob& job, std::span<const std::string_view> sections, ReduceOutput& out) {
   GroupingScratch scratch;
-  reduce_grouped(job, sections, out, scratch);
+  group_and_reduce(job, sections, out, scratch.buffers(), false);
 }
 
 void reduce_grouped(ErasedJob& job, std::span<const std::string_view> sections, ReduceOutput& out,
                     GroupingScratch& scratch) {
+  group_and_reduce(job, sections, out, scratch.buffers(), true);
+}
+
+namespace {
+
+void group_and_reduce(ErasedJob& job, std::span<const std::string_view> sections, ReduceOutput& out,
+                      GroupingScratch::Buffers& buffers, bool keep_table) {
   // Two passes over the records instead of a vector per key: the first numbers
   // the distinct keys and counts their values, the second lays every value
   // out contiguously by key, so each reducer call gets one span. Values of
@@ -136,7 +157,6 @@ void reduce_grouped(ErasedJob& job, std::span<const std::string_view> sections, 
   // that takes no more memory than the views: their reducer then reads them
   // in order, where views would send it back to each record, scattered over
   // all the map output (a cache miss a value).
-  GroupingScratch::Buffers& buffers = *scratch.buffers_;
   KeyGroups& groups = buffers.groups;
   std::vector<std::size_t>& starts = buffers.starts;  // first a count per group, then its start
   std::vector<std::uint32_t>& record_groups = buffers.record_groups;
@@ -167,6 +187,7 @@ void reduce_grouped(ErasedJob& job, std::span<const std::string_view> sections, 
     }
   }
   groups.flush(on_group);
+  if (!keep_table) groups.release_table();
   const std::vector<std::string_view>& keys = groups.keys();
   if (keys.empty()) return;
 
@@ -238,5 +259,7 @@ void reduce_grouped(ErasedJob& job, std::span<const std::string_view> sections, 
     }
   }
 }
+
+}  // namespace
 
 }  // namespace mapreduce::detail

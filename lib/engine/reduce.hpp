@@ -29,9 +29,10 @@ class GroupingScratch {
   GroupingScratch(const GroupingScratch&) = delete;
   GroupingScratch& operator=(const GroupingScratch&) = delete;
 
+  struct Buffers;  // reduce.cpp's
+  Buffers& buffers() { return *buffers_; }
+
  private:
-  friend void reduce_grouped(ErasedJob&, std::span<const std::string_view>, ReduceOutput&, GroupingScratch&);
-  struct Buffers;
   std::unique_ptr<Buffers> buffers_;
 };
 
