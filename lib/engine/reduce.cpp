@@ -116,38 +116,26 @@ struct GroupingScratch::Buffers {
   char* value_bytes_for(std::size_t size) {
     if (size > value_bytes_size) {
       value_bytes.reset();
-      value_bytes.reset(new char[size]);
+      value_bytes = std::make_unique_for_overwrite<char[]>(size);
       value_bytes_size = size;
     }
     return value_bytes.get();
   }
 };
 
-GroupingScratch::GroupingScratch() : buffers_(std::make_unique<Buffers>()) {}
+GroupingScratch::GroupingScratch() = default;
 GroupingScratch::~GroupingScratch() = default;
+
+GroupingScratch::Buffers& GroupingScratch::buffers() {
+  if (!buffers_) buffers_ = std::make_unique<Buffers>();
+  return *buffers_;
+}
 
 namespace {
 
 // reduce_grouped; with `keep_table`, the keys' table stays for the next
 // partition, else it is freed once the keys are numbered, before the values
 // are laid out.
-void group_and_reduce(ErasedJob& job, std::span<const std::string_view> sections, ReduceOutput& out,
-                      GroupingScratch::Buffers& buffers, bool keep_table);
-
-}  // namespace
-
-void reduce_grouped(ErasedJob& job, std::span<const std::string_view> sections, ReduceOutput& out) {
-  GroupingScratch scratch;
-  group_and_reduce(job, sections, out, scratch.buffers(), false);
-}
-
-void reduce_grouped(ErasedJob& job, std::span<const std::string_view> sections, ReduceOutput& out,
-                    GroupingScratch& scratch) {
-  group_and_reduce(job, sections, out, scratch.buffers(), true);
-}
-
-namespace {
-
 void group_and_reduce(ErasedJob& job, std::span<const std::string_view> sections, ReduceOutput& out,
                       GroupingScratch::Buffers& buffers, bool keep_table) {
   // Two passes over the records instead of a vector per key: the first numbers
@@ -261,5 +249,15 @@ void group_and_reduce(ErasedJob& job, std::span<const std::string_view> sections
 }
 
 }  // namespace
+
+void reduce_grouped(ErasedJob& job, std::span<const std::string_view> sections, ReduceOutput& out) {
+  GroupingScratch scratch;
+  group_and_reduce(job, sections, out, scratch.buffers(), false);
+}
+
+void reduce_grouped(ErasedJob& job, std::span<const std::string_view> sections, ReduceOutput& out,
+                    GroupingScratch& scratch) {
+  group_and_reduce(job, sections, out, scratch.buffers(), true);
+}
 
 }  // namespace mapreduce::detail

@@ -30,7 +30,9 @@ class GroupingScratch {
   GroupingScratch& operator=(const GroupingScratch&) = delete;
 
   struct Buffers;  // reduce.cpp's
-  Buffers& buffers() { return *buffers_; }
+  // Made at the first call that needs them: a job with a combiner, or a
+  // merge after a spill, never does.
+  Buffers& buffers();
 
  private:
   std::unique_ptr<Buffers> buffers_;
