@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
-#include <queue>
 #include <random>
 #include <vector>
 
@@ -18,6 +17,7 @@
 #include "base/mapped_region.hpp"
 #include "base/system_error.hpp"
 #include "ipc/interruption.hpp"
+#include "mapreduce/detail/combine_table.hpp"
 #include "mapreduce/detail/erased_job.hpp"
 #include "mapreduce/detail/records.hpp"
 #include "mapreduce/error.hpp"
@@ -277,32 +277,62 @@ void Output::write_partitions(std::span<const std::string_view> partitions) {
     write_part_files(partitions, part_numbers(partitions.size()));
     return;
   }
+  // The next line of each partition, in a binary heap ordered by key (the
+  // first 8 bytes as a number first, so that most comparisons are one
+  // integer's): the smallest is written and replaced by its partition's
+  // next line, one sift down per line.
   struct Head {
+    std::uint64_t prefix;
     std::string_view key;
     std::string_view line;
     std::size_t run;
+    bool after(const Head& other) const {
+      if (prefix != other.prefix) return prefix > other.prefix;
+      return key > other.key;
+    }
   };
   std::vector<RecordReader> readers;
   std::vector<const char*> released;
+  std::vector<Head> heap;
   readers.reserve(partitions.size());
+  heap.reserve(partitions.size());
   for (std::string_view run : partitions) {
     readers.emplace_back(run);
     released.push_back(run.data());
   }
-
-  auto later = [](const Head& a, const Head& b) { return a.key > b.key; };
-  std::priority_queue<Head, std::vector<Head>, decltype(later)> heads(later);
-  Head head;
+  const auto read_next = [&](Head& head) {
+    if (!readers[head.run].next(head.key, head.line)) return false;
+    head.prefix = order_prefix(head.key);
+    return true;
+  };
+  const auto sift_down = [&](std::size_t i) {
+    const std::size_t n = heap.size();
+    const Head moving = heap[i];
+    for (;;) {
+      std::size_t child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && heap[child].after(heap[child + 1])) ++child;
+      if (!moving.after(heap[child])) break;
+      heap[i] = heap[child];
+      i = child;
+    }
+    heap[i] = moving;
+  };
   for (std::size_t r = 0; r < readers.size(); ++r) {
-    head.run = r;
-    if (readers[r].next(head.key, head.line)) heads.push(head);
+    Head head{0, {}, {}, r};
+    if (read_next(head)) heap.push_back(head);
   }
-  while (!heads.empty()) {
-    head = heads.top();
-    heads.pop();
-    write(head.line);
-    if (release_pages_) release_written(released[head.run], head.line.data() + head.line.size());
-    if (readers[head.run].next(head.key, head.line)) heads.push(head);
+  for (std::size_t i = heap.size() / 2; i-- > 0;) sift_down(i);
+  while (!heap.empty()) {
+    Head& top = heap.front();
+    write(top.line);
+    if (release_pages_) release_written(released[top.run], top.line.data() + top.line.size());
+    if (!read_next(top)) {
+      top = heap.back();
+      heap.pop_back();
+      if (heap.empty()) break;
+    }
+    sift_down(0);
   }
 }
 

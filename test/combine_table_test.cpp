@@ -1,0 +1,99 @@
+// The combiner's table (detail/combine_table.hpp): every key's values
+// combined into one, and drain_in_key_order giving the keys in byte order,
+// at sizes below and above the one where the sort first spreads the keys
+// into buckets by their first two bytes, for keys that share prefixes, differ
+// only past their eighth byte or only in length, hold zero and 0xff bytes,
+// are empty or longer than a slot; and a drained table is empty and reusable.
+#define BOOST_TEST_MODULE combine_table
+#include <cstdint>
+#include <map>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <boost/test/unit_test.hpp>
+
+#include <mapreduce/detail/combine_table.hpp>
+#include <mapreduce/detail/hash.hpp>
+
+namespace {
+
+using mapreduce::detail::CombineTable;
+using mapreduce::detail::hash_bytes;
+
+// Keys made to collide in the places the sort looks first: a handful of
+// two-byte and eight-byte prefixes, then random tails of random length.
+std::string awkward_key(std::mt19937_64& random) {
+  static const std::string kHeads[] = {
+      "", "a", "ab", "abcdefgh", "abcdefg", std::string("ab\0", 3), "\xff\xff", "zz", "abcdefghabcdefgh"};
+  std::string key = kHeads[random() % std::size(kHeads)];
+  const std::size_t tail = random() % 24;
+  static const char kBytes[] = {'a', 'b', 'z', '\0', '\xff', '\x7f', '\x80'};
+  for (std::size_t i = 0; i < tail; ++i) key += kBytes[random() % std::size(kBytes)];
+  return key;
+}
+
+// Fills `table` with `records` awkward keys, each worth its record number,
+// summed per key; returns what the table should hold.
+std::map<std::string, std::int64_t> fill(CombineTable<std::int64_t>& table, std::mt19937_64& random,
+                                         std::size_t records) {
+  std::map<std::string, std::int64_t> expected;
+  for (std::size_t i = 0; i < records; ++i) {
+    const std::string key = awkward_key(random);
+    const auto value = static_cast<std::int64_t>(i);
+    expected[key] += value;
+    table.upsert(
+        key, hash_bytes(key), [&] { return value; }, [&](std::int64_t& total) { total += value; });
+  }
+  return expected;
+}
+
+std::vector<std::pair<std::string, std::int64_t>> drained(CombineTable<std::int64_t>& table) {
+  std::vector<std::pair<std::string, std::int64_t>> keys;
+  table.drain_in_key_order([&](std::string_view key, std::int64_t value) { keys.emplace_back(key, value); });
+  return keys;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(drains_every_key_once_in_byte_order_at_every_size) {
+  std::mt19937_64 random(20261202);
+  // Distinct keys from 0 to well past the bucketed sort's threshold.
+  for (std::size_t records :
+       {std::size_t{0}, std::size_t{1}, std::size_t{300}, std::size_t{40000}, std::size_t{400000}}) {
+    BOOST_TEST_CONTEXT(records << " records") {
+      CombineTable<std::int64_t> table;
+      const auto expected = fill(table, random, records);
+      BOOST_TEST(table.size() == expected.size());
+      const auto keys = drained(table);
+      const std::vector<std::pair<std::string, std::int64_t>> in_order(expected.begin(), expected.end());
+      BOOST_TEST((keys == in_order));
+      BOOST_TEST(table.empty());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_drained_table_starts_again_empty) {
+  std::mt19937_64 random(7);
+  CombineTable<std::int64_t> table;
+  (void)fill(table, random, 100000);
+  (void)drained(table);
+  const auto expected = fill(table, random, 50000);
+  const auto keys = drained(table);
+  BOOST_TEST((keys == std::vector<std::pair<std::string, std::int64_t>>(expected.begin(), expected.end())));
+}
+
+BOOST_AUTO_TEST_CASE(a_failing_drain_leaves_the_table_empty) {
+  std::mt19937_64 random(11);
+  CombineTable<std::int64_t> table;
+  (void)fill(table, random, 100000);
+  std::size_t calls = 0;
+  BOOST_CHECK_THROW(table.drain_in_key_order([&](std::string_view, std::int64_t) {
+    if (++calls == 1000) throw std::runtime_error("stop");
+  }),
+                    std::runtime_error);
+  BOOST_TEST(table.empty());
+  const auto expected = fill(table, random, 1000);
+  BOOST_TEST(drained(table).size() == expected.size());
+}
