@@ -222,9 +222,8 @@ class CombineTable {
     for (std::size_t i = 0; i <= mask_; ++i) {
       if (slots[i].stored_size != 0) slots[packed++] = slots[i];
     }
-    Slot* const sorted = sort_packed(packed);
     try {
-      for (std::size_t i = 0; i < packed; ++i) f(sorted[i].key(), value_of(sorted[i]));
+      for_each_packed_in_key_order(packed, f);
     } catch (...) {
       clear();
       throw;
@@ -271,25 +270,77 @@ class CombineTable {
 
   Slot* slot_array() const { return reinterpret_cast<Slot*>(slots_.data()); }
 
-  static bool key_less(const Slot& a, const Slot& b) {
-    const std::uint64_t a_prefix = a.prefix();
-    const std::uint64_t b_prefix = b.prefix();
-    if (a_prefix != b_prefix) return a_prefix < b_prefix;
-    return a.key() < b.key();
+  // The order of slots by key, as a type (not a function pointer), so that
+  // std::sort inlines it.
+  struct KeyLess {
+    bool operator()(const Slot& a, const Slot& b) const {
+      const std::uint64_t a_prefix = a.prefix();
+      const std::uint64_t b_prefix = b.prefix();
+      if (a_prefix != b_prefix) return a_prefix < b_prefix;
+      return a.key() < b.key();
+    }
+  };
+
+  // A slot of a bucket and its key's first 8 bytes as a number.
+  struct Ordered {
+    std::uint64_t prefix;
+    std::uint32_t slot;
+  };
+
+  // Puts `order` (whose prefixes share their top two bytes) in the order of
+  // the keys of `bucket`: a least-significant-digit radix sort on the other
+  // six bytes of the prefixes (a pass skipped where every entry has the same
+  // byte), branch-free where a comparison sort mispredicts one branch in
+  // two, then a comparison sort of the keys of each run of equal prefixes
+  // (keys that share their first 8 bytes).
+  static void sort_by_prefix_then_key(std::vector<Ordered>& order, std::vector<Ordered>& scratch,
+                                      const Slot* bucket) {
+    const std::size_t size = order.size();
+    if (size < 2) return;
+    constexpr int kDigits = 6;
+    std::uint32_t counts[kDigits][256] = {};
+    for (const Ordered& o : order) {
+      for (int d = 0; d < kDigits; ++d) ++counts[d][(o.prefix >> (8 * d)) & 0xff];
+    }
+    scratch.resize(size);
+    for (int d = 0; d < kDigits; ++d) {
+      std::uint32_t* const count = counts[d];
+      if (count[(order[0].prefix >> (8 * d)) & 0xff] == size) continue;
+      std::uint32_t sum = 0;
+      for (int v = 0; v < 256; ++v) sum += std::exchange(count[v], sum);
+      for (const Ordered& o : order) scratch[count[(o.prefix >> (8 * d)) & 0xff]++] = o;
+      order.swap(scratch);
+    }
+    for (std::size_t i = 0; i + 1 < size;) {
+      std::size_t j = i + 1;
+      while (j < size && order[j].prefix == order[i].prefix) ++j;
+      if (j - i > 1) {
+        std::sort(order.begin() + static_cast<std::ptrdiff_t>(i),
+                  order.begin() + static_cast<std::ptrdiff_t>(j),
+                  [bucket](const Ordered& x, const Ordered& y) {
+                    return bucket[x.slot].key() < bucket[y.slot].key();
+                  });
+      }
+      i = j;
+    }
   }
 
-  // Sorts the `packed` slots at the front of the table by key; returns
-  // where the sorted slots are. A large table is first spread into buckets
-  // by the keys' first two bytes, one counting pass and one pass moving the
-  // slots into the back of the table (free: the table is at most half
-  // full), then each bucket is sorted on its own: comparison sorts of a few
-  // hundred slots rather than one of a million (half the time on a million
-  // distinct words).
-  Slot* sort_packed(std::size_t packed) {
+  // Calls f(key, value) for the `packed` slots at the front of the table,
+  // in key order. A small table's slots are sorted in place. A large one's
+  // are first spread into buckets by the keys' first two bytes, one
+  // counting pass and one pass moving the slots into the back of the table
+  // (free: the table is at most half full); then each bucket, small enough
+  // for the caches, is put in order as pairs of a key's first 8 bytes (as a
+  // number) and its place in the bucket, a radix sort that looks at a
+  // key's bytes only when two share those 8 (sort_by_prefix_then_key); the
+  // calls read the bucket's slots in that order.
+  template <class F>
+  void for_each_packed_in_key_order(std::size_t packed, F&& f) {
     Slot* const slots = slot_array();
     if (packed < kBucketedSortFrom) {
-      std::sort(slots, slots + packed, key_less);
-      return slots;
+      std::sort(slots, slots + packed, KeyLess{});
+      for (std::size_t i = 0; i < packed; ++i) f(slots[i].key(), value_of(slots[i]));
+      return;
     }
     constexpr std::size_t kBuckets = std::size_t{1} << 16;
     std::vector<std::uint32_t> starts(kBuckets + 1, 0);
@@ -298,10 +349,16 @@ class CombineTable {
     Slot* const out = slots + capacity() - packed;  // disjoint: packed <= capacity / 2
     std::vector<std::uint32_t> next(starts.begin(), starts.end() - 1);
     for (std::size_t i = 0; i < packed; ++i) out[next[slots[i].prefix() >> 48]++] = slots[i];
+    std::vector<Ordered> order;
+    std::vector<Ordered> scratch;
     for (std::size_t b = 0; b < kBuckets; ++b) {
-      if (starts[b + 1] - starts[b] > 1) std::sort(out + starts[b], out + starts[b + 1], key_less);
+      Slot* const bucket = out + starts[b];
+      const std::uint32_t size = starts[b + 1] - starts[b];
+      order.resize(size);
+      for (std::uint32_t i = 0; i < size; ++i) order[i] = Ordered{bucket[i].prefix(), i};
+      sort_by_prefix_then_key(order, scratch, bucket);
+      for (const Ordered& o : order) f(bucket[o.slot].key(), value_of(bucket[o.slot]));
     }
-    return out;
   }
 
   Value& value_of(Slot& slot) {
