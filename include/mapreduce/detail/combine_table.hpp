@@ -211,9 +211,9 @@ class CombineTable {
   }
 
   // Calls f(key, value) for every key, in ascending byte order of the keys,
-  // then empties the table. The slots themselves are sorted, once packed at
-  // the front of the table, so that the calls read them in memory order
-  // rather than chasing each key's slot across a table larger than the
+  // then empties the table. The slots are first packed at the front of the
+  // table and put in order there (for_each_packed_in_key_order), so that
+  // the calls do not chase each key's slot across a table larger than the
   // caches.
   template <class F>
   void drain_in_key_order(F&& f) {
@@ -329,8 +329,8 @@ class CombineTable {
   // in key order. A small table's slots are sorted in place. A large one's
   // are first spread into buckets by the keys' first two bytes, one
   // counting pass and one pass moving the slots into the back of the table
-  // (free: the table is at most half full); then each bucket, small enough
-  // for the caches, is put in order as pairs of a key's first 8 bytes (as a
+  // (free: the table is at most half full); then each bucket, as a rule
+  // small enough for the caches, is put in order as pairs of a key's first 8 bytes (as a
   // number) and its place in the bucket, a radix sort that looks at a
   // key's bytes only when two share those 8 (sort_by_prefix_then_key); the
   // calls read the bucket's slots in that order.
