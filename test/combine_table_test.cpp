@@ -3,8 +3,11 @@
 // at sizes below and above the one where the sort first spreads the keys
 // into buckets by their first two bytes, for keys that share prefixes, differ
 // only past their eighth byte or only in length, hold zero and 0xff bytes,
-// are empty or longer than a slot; and a drained table is empty and reusable.
+// are empty or longer than a slot; keys that crowd one bucket; keys upserted
+// by their ShortKey; values kept outside the slots; and a drained table is
+// empty and reusable.
 #define BOOST_TEST_MODULE combine_table
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <random>
@@ -21,6 +24,8 @@ namespace {
 
 using mapreduce::detail::CombineTable;
 using mapreduce::detail::hash_bytes;
+using mapreduce::detail::hash_short;
+using mapreduce::detail::short_key;
 
 // Keys made to collide in the places the sort looks first: a handful of
 // two-byte and eight-byte prefixes, then random tails of random length.
@@ -49,10 +54,32 @@ std::map<std::string, std::int64_t> fill(CombineTable<std::int64_t>& table, std:
   return expected;
 }
 
-std::vector<std::pair<std::string, std::int64_t>> drained(CombineTable<std::int64_t>& table) {
-  std::vector<std::pair<std::string, std::int64_t>> keys;
-  table.drain_in_key_order([&](std::string_view key, std::int64_t value) { keys.emplace_back(key, value); });
+template <class Value>
+std::vector<std::pair<std::string, Value>> drained(CombineTable<Value>& table) {
+  std::vector<std::pair<std::string, Value>> keys;
+  table.drain_in_key_order([&](std::string_view key, const Value& value) { keys.emplace_back(key, value); });
   return keys;
+}
+
+template <class Value>
+std::vector<std::pair<std::string, Value>> as_vector(const std::map<std::string, Value>& map) {
+  return {map.begin(), map.end()};
+}
+
+// `count` distinct keys that all begin with the same two bytes, then six
+// random bytes (some keys shorter), so one bucket of the sort holds them all.
+std::vector<std::string> crowded_keys(std::mt19937_64& random, std::size_t count) {
+  std::map<std::string, int> keys;
+  while (keys.size() < count) {
+    std::string key = "\x01\x02";
+    const std::size_t tail = 1 + random() % 10;
+    for (std::size_t i = 0; i < tail; ++i) key += static_cast<char>(random() % 7 + (i % 2 ? 0 : 0xf9));
+    keys.emplace(key, 0);
+  }
+  std::vector<std::string> out;
+  for (const auto& [key, unused] : keys) out.push_back(key);
+  std::shuffle(out.begin(), out.end(), random);
+  return out;
 }
 
 }  // namespace
@@ -81,7 +108,7 @@ BOOST_AUTO_TEST_CASE(a_drained_table_starts_again_empty) {
   (void)drained(table);
   const auto expected = fill(table, random, 50000);
   const auto keys = drained(table);
-  BOOST_TEST((keys == std::vector<std::pair<std::string, std::int64_t>>(expected.begin(), expected.end())));
+  BOOST_TEST((keys == as_vector(expected)));
 }
 
 BOOST_AUTO_TEST_CASE(a_failing_drain_leaves_the_table_empty) {
@@ -96,4 +123,60 @@ BOOST_AUTO_TEST_CASE(a_failing_drain_leaves_the_table_empty) {
   BOOST_TEST(table.empty());
   const auto expected = fill(table, random, 1000);
   BOOST_TEST(drained(table).size() == expected.size());
+}
+
+BOOST_AUTO_TEST_CASE(keys_crowding_one_bucket_are_drained_in_order) {
+  // Past the size the bucketed sort radix-sorts in one bucket (65536), with
+  // a few keys in other buckets around it.
+  std::mt19937_64 random(3);
+  for (std::size_t count : {std::size_t{30000}, std::size_t{90000}}) {
+    BOOST_TEST_CONTEXT(count << " crowded keys") {
+      CombineTable<std::int64_t> table;
+      std::map<std::string, std::int64_t> expected = fill(table, random, 20000);
+      std::int64_t n = 0;
+      for (const std::string& key : crowded_keys(random, count)) {
+        ++n;
+        expected[key] += n;
+        table.upsert(
+            key, hash_bytes(key), [&] { return n; }, [&](std::int64_t& total) { total += n; });
+      }
+      BOOST_TEST((drained(table) == as_vector(expected)));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(keys_upserted_by_their_short_key_meet_those_upserted_by_bytes) {
+  std::mt19937_64 random(5);
+  CombineTable<std::int64_t> table;
+  std::map<std::string, std::int64_t> expected;
+  for (std::int64_t i = 0; i < 200000; ++i) {
+    std::string key = awkward_key(random);
+    key.resize(key.size() % 17);  // at most ShortKey::kMaxSize bytes
+    expected[key] += i;
+    const auto make = [&] { return i; };
+    const auto add = [&](std::int64_t& total) { total += i; };
+    if (i % 2 == 0) {
+      table.upsert_short(short_key(key.data(), key.size()), static_cast<std::uint32_t>(key.size()),
+                         hash_short(short_key(key.data(), key.size()), key.size()), make, add);
+    } else {
+      table.upsert(key, hash_bytes(key), make, add);
+    }
+  }
+  BOOST_TEST(table.size() == expected.size());
+  BOOST_TEST((drained(table) == as_vector(expected)));
+}
+
+BOOST_AUTO_TEST_CASE(values_kept_outside_the_slots_follow_their_keys_through_the_sort) {
+  std::mt19937_64 random(9);
+  CombineTable<std::string> table;
+  std::map<std::string, std::string> expected;
+  for (std::size_t i = 0; i < 120000; ++i) {
+    const std::string key = awkward_key(random);
+    const std::string value(1 + i % 3, static_cast<char>('a' + i % 26));
+    expected[key] += value;
+    table.upsert(
+        key, hash_bytes(key), [&] { return value; }, [&](std::string& all) { all += value; });
+  }
+  BOOST_TEST(expected.size() > 16384u);  // past the bucketed sort's threshold
+  BOOST_TEST((drained(table) == as_vector(expected)));
 }

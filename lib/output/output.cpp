@@ -17,8 +17,8 @@
 #include "base/mapped_region.hpp"
 #include "base/system_error.hpp"
 #include "ipc/interruption.hpp"
-#include "mapreduce/detail/combine_table.hpp"
 #include "mapreduce/detail/erased_job.hpp"
+#include "mapreduce/detail/order_prefix.hpp"
 #include "mapreduce/detail/records.hpp"
 #include "mapreduce/error.hpp"
 
@@ -280,7 +280,8 @@ void Output::write_partitions(std::span<const std::string_view> partitions) {
   // The next line of each partition, in a binary heap ordered by key (the
   // first 8 bytes as a number first, so that most comparisons are one
   // integer's): the smallest is written and replaced by its partition's
-  // next line, one sift down per line.
+  // next line, one sift down per line. Equal keys (a reducer may write any
+  // key) come in partition order, whatever the heap's shape.
   struct Head {
     std::uint64_t prefix;
     std::string_view key;
@@ -288,7 +289,8 @@ void Output::write_partitions(std::span<const std::string_view> partitions) {
     std::size_t run;
     bool after(const Head& other) const {
       if (prefix != other.prefix) return prefix > other.prefix;
-      return key > other.key;
+      const int order = key.compare(other.key);
+      return order != 0 ? order > 0 : run > other.run;
     }
   };
   std::vector<RecordReader> readers;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "mapreduce/detail/combine_table.hpp"
+#include "mapreduce/detail/order_prefix.hpp"
 
 namespace mapreduce::detail {
 

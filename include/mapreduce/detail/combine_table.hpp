@@ -1,7 +1,6 @@
 #pragma once
 
 #include <algorithm>
-#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "mapreduce/detail/hash.hpp"
+#include "mapreduce/detail/order_prefix.hpp"
 #include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/detail/zeroed_pages.hpp"
 #include "mapreduce/error.hpp"
@@ -47,21 +47,6 @@ inline bool bytes_equal(std::string_view a, std::string_view b) {
     return true;
   }
   return std::memcmp(a.data(), b.data(), n) == 0;
-}
-
-// The first 8 bytes of a key as a big-endian number, zero-padded: in the
-// order of the keys' bytes (equal prefixes leave the order to the rest), so
-// that a sort of keys compares these numbers first and rarely the bytes.
-inline std::uint64_t order_prefix(const char* zero_padded_8_bytes) {
-  std::uint64_t word;
-  std::memcpy(&word, zero_padded_8_bytes, 8);
-  if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
-  return word;
-}
-inline std::uint64_t order_prefix(std::string_view key) {
-  char bytes[8] = {};
-  std::memcpy(bytes, key.data(), key.size() < 8 ? key.size() : 8);
-  return order_prefix(bytes);
 }
 
 // Stores key bytes for the life of a map task, in blocks that never move, so
@@ -243,6 +228,9 @@ class CombineTable {
   // Below this many keys, one comparison sort beats spreading them into
   // buckets first.
   static constexpr std::size_t kBucketedSortFrom = 16384;
+  // The most keys of one bucket that the bucketed sort radix-sorts, as
+  // 16-byte pairs twice over (2 MiB).
+  static constexpr std::size_t kRadixBucketAtMost = 65536;
   using Payload = std::conditional_t<kValueInSlot, Value, std::uint64_t>;
   struct Slot {
     std::uint32_t stored_size;  // the key's size + 1; 0 when the slot is free
@@ -330,30 +318,56 @@ class CombineTable {
   // are first spread into buckets by the keys' first two bytes, one
   // counting pass and one pass moving the slots into the back of the table
   // (free: the table is at most half full); then each bucket, as a rule
-  // small enough for the caches, is put in order as pairs of a key's first 8 bytes (as a
-  // number) and its place in the bucket, a radix sort that looks at a
-  // key's bytes only when two share those 8 (sort_by_prefix_then_key); the
-  // calls read the bucket's slots in that order.
+  // small enough for the caches, is put in order as pairs of a key's first
+  // 8 bytes (as a number) and its place in the bucket, a radix sort that
+  // looks at a key's bytes only when two share those 8
+  // (sort_by_prefix_then_key); the calls read the bucket's slots in that
+  // order. A bucket of more than kRadixBucketAtMost keys (keys that share
+  // their first two bytes: small big-endian numbers, one site's URLs) is
+  // sorted in place instead, so that the pairs never take more than a few
+  // MiB; so is a table of more keys than 32-bit places can number.
   template <class F>
   void for_each_packed_in_key_order(std::size_t packed, F&& f) {
     Slot* const slots = slot_array();
-    if (packed < kBucketedSortFrom) {
+    if (packed < kBucketedSortFrom || packed > UINT32_MAX) {
       std::sort(slots, slots + packed, KeyLess{});
       for (std::size_t i = 0; i < packed; ++i) f(slots[i].key(), value_of(slots[i]));
       return;
     }
     constexpr std::size_t kBuckets = std::size_t{1} << 16;
-    std::vector<std::uint32_t> starts(kBuckets + 1, 0);
-    for (std::size_t i = 0; i < packed; ++i) ++starts[(slots[i].prefix() >> 48) + 1];
-    for (std::size_t b = 1; b <= kBuckets; ++b) starts[b] += starts[b - 1];
-    Slot* const out = slots + capacity() - packed;  // disjoint: packed <= capacity / 2
-    std::vector<std::uint32_t> next(starts.begin(), starts.end() - 1);
-    for (std::size_t i = 0; i < packed; ++i) out[next[slots[i].prefix() >> 48]++] = slots[i];
+    std::vector<std::uint32_t> starts;
+    std::vector<std::uint32_t> next;
     std::vector<Ordered> order;
     std::vector<Ordered> scratch;
+    const auto allocating = [packed](auto&& allocate) {
+      try {
+        allocate();
+      } catch (const std::bad_alloc&) {
+        throw ResourceError("out of memory: cannot sort the combiner's " + std::to_string(packed) + " keys");
+      }
+    };
+    allocating([&] { starts.assign(kBuckets + 1, 0); });
+    for (std::size_t i = 0; i < packed; ++i) ++starts[(slots[i].prefix() >> 48) + 1];
+    std::size_t largest = 0;
+    for (std::size_t b = 1; b <= kBuckets; ++b) {
+      if (starts[b] <= kRadixBucketAtMost && starts[b] > largest) largest = starts[b];
+      starts[b] += starts[b - 1];
+    }
+    allocating([&] {
+      next.assign(starts.begin(), starts.end() - 1);
+      order.reserve(largest);
+      scratch.reserve(largest);
+    });
+    Slot* const out = slots + capacity() - packed;  // disjoint: packed <= capacity / 2
+    for (std::size_t i = 0; i < packed; ++i) out[next[slots[i].prefix() >> 48]++] = slots[i];
     for (std::size_t b = 0; b < kBuckets; ++b) {
       Slot* const bucket = out + starts[b];
       const std::uint32_t size = starts[b + 1] - starts[b];
+      if (size > kRadixBucketAtMost) {
+        std::sort(bucket, bucket + size, KeyLess{});
+        for (std::uint32_t i = 0; i < size; ++i) f(bucket[i].key(), value_of(bucket[i]));
+        continue;
+      }
       order.resize(size);
       for (std::uint32_t i = 0; i < size; ++i) order[i] = Ordered{bucket[i].prefix(), i};
       sort_by_prefix_then_key(order, scratch, bucket);
