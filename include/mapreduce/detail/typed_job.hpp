@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -176,6 +177,22 @@ class TypedJob final : public ErasedJob {
         cursors.push_back(Cursor{RecordReader(run), {}, {}});
         if (!cursors.back().next()) cursors.pop_back();
       }
+      std::string encoded;
+      // Combines one more of a key's values into `combined`.
+      const auto combine = [&](std::string_view key, Value& combined, std::string_view value) {
+        try {
+          job_.combiner(Codec<Key>::decode(key), combined, Codec<Value>::decode(value));
+        } catch (...) {
+          throw ReduceFailure(key_text(Codec<Key>::decode(key)), "combiner: " + current_exception_message());
+        }
+      };
+      const auto reduce_combined = [&](std::string_view key, const Value& combined) {
+        encoded.resize(Codec<Value>::size(combined));
+        Codec<Value>::encode(combined, encoded.data());
+        const std::string_view value = encoded;
+        reduce_key(key, std::span(&value, 1), out);
+      };
+      if (cursors.size() <= 2) return merge_two_runs(cursors, combine, reduce_combined);
       // A min-heap of the cursors by their current key.
       std::vector<std::uint32_t> heap(cursors.size());
       for (std::uint32_t i = 0; i < heap.size(); ++i) heap[i] = i;
@@ -195,26 +212,49 @@ class TypedJob final : public ErasedJob {
           std::push_heap(heap.begin(), heap.end(), later);
         }
       };
-      std::string encoded;
       while (!heap.empty()) {
         const std::uint32_t first = pop();
         const std::string_view key = cursors[first].key;
         Value combined(Codec<Value>::decode(cursors[first].value));
         advance(first);
-        try {
-          while (!heap.empty() && cursors[heap.front()].key == key) {
-            const std::uint32_t next = pop();
-            job_.combiner(Codec<Key>::decode(key), combined, Codec<Value>::decode(cursors[next].value));
-            advance(next);
-          }
-        } catch (...) {
-          throw ReduceFailure(key_text(Codec<Key>::decode(key)), "combiner: " + current_exception_message());
+        while (!heap.empty() && cursors[heap.front()].key == key) {
+          const std::uint32_t next = pop();
+          combine(key, combined, cursors[next].value);
+          advance(next);
         }
-        encoded.resize(Codec<Value>::size(combined));
-        Codec<Value>::encode(combined, encoded.data());
-        const std::string_view value = encoded;
-        reduce_key(key, std::span(&value, 1), out);
+        reduce_combined(key, combined);
       }
+    }
+  }
+
+  // reduce_sorted_runs of at most two runs (one per worker, at -p 2): their
+  // keys compared directly, without a heap; a key's values combined in run
+  // order (and should a run hold a key more than once, all its values).
+  template <class Cursor, class Combine, class ReduceCombined>
+  static void merge_two_runs(std::vector<Cursor>& cursors, Combine& combine,
+                             ReduceCombined& reduce_combined) {
+    Cursor* runs[2] = {cursors.empty() ? nullptr : &cursors[0], cursors.size() == 2 ? &cursors[1] : nullptr};
+    for (;;) {
+      std::string_view key;
+      if (runs[0] != nullptr && runs[1] != nullptr) {
+        key = runs[1]->key < runs[0]->key ? runs[1]->key : runs[0]->key;
+      } else if (runs[0] != nullptr || runs[1] != nullptr) {
+        key = (runs[0] != nullptr ? runs[0] : runs[1])->key;
+      } else {
+        return;
+      }
+      std::optional<Value> combined;
+      for (Cursor*& run : runs) {
+        while (run != nullptr && run->key == key) {
+          if (combined) {
+            combine(key, *combined, run->value);
+          } else {
+            combined.emplace(Codec<Value>::decode(run->value));
+          }
+          if (!run->next()) run = nullptr;
+        }
+      }
+      reduce_combined(key, *combined);
     }
   }
 
