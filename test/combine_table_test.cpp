@@ -66,8 +66,9 @@ std::vector<std::pair<std::string, Value>> as_vector(const std::map<std::string,
   return {map.begin(), map.end()};
 }
 
-// `count` distinct keys that all begin with the same two bytes, then six
-// random bytes (some keys shorter), so one bucket of the sort holds them all.
+// `count` distinct keys that all begin with the same two bytes, then 1 to 10
+// bytes of seven values each, so that one bucket of the sort holds them all
+// (as integer keys, which share their first two bytes, do).
 std::vector<std::string> crowded_keys(std::mt19937_64& random, std::size_t count) {
   std::map<std::string, int> keys;
   while (keys.size() < count) {
@@ -126,8 +127,8 @@ BOOST_AUTO_TEST_CASE(a_failing_drain_leaves_the_table_empty) {
 }
 
 BOOST_AUTO_TEST_CASE(keys_crowding_one_bucket_are_drained_in_order) {
-  // Past the size the bucketed sort radix-sorts in one bucket (65536), with
-  // a few keys in other buckets around it.
+  // One bucket of the sort holding most of the keys, whose pairs fill the
+  // room the sort takes from the table, with keys in other buckets around it.
   std::mt19937_64 random(3);
   for (std::size_t count : {std::size_t{30000}, std::size_t{90000}}) {
     BOOST_TEST_CONTEXT(count << " crowded keys") {

@@ -532,6 +532,26 @@ BOOST_AUTO_TEST_CASE(a_combiner_that_throws_on_the_map_side_names_the_line_that_
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_combiner_that_throws_in_reduce_names_the_key) {
+  // Two map tasks (an input of under 1 KiB is cut into 512-byte tasks), each
+  // with "bad" once: each task's table holds it once, so the combiner first
+  // folds it in reduce, merging the two tasks' runs.
+  TempDir dir;
+  std::string text = "bad a\n";
+  while (text.size() < 900) text += "filler words here\n";
+  text += "bad b\n";
+  const std::string input = dir.write("in.txt", text);
+  for (std::size_t processes : {std::size_t{1}, std::size_t{2}}) {
+    BOOST_TEST_CONTEXT(processes << " processes") {
+      const mapreduce::Options options{.output_stream = nullptr, .processes = processes};
+      const auto message = mapreduce::test::message_of<mapreduce::UserCodeError>(
+          [&] { ThrowingCombiner<false>(input, options).run(); });
+      BOOST_TEST_REQUIRE(message.has_value());
+      BOOST_TEST(message->starts_with("reducer failed on key \"bad\": combiner: bad combined"), *message);
+    }
+  }
+}
+
 namespace {
 
 // `KEY<TAB>VALUE` lines, the value a string: reducer joins a key's values

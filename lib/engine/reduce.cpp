@@ -9,6 +9,7 @@
 
 #include "mapreduce/detail/combine_table.hpp"
 #include "mapreduce/detail/hash.hpp"
+#include "mapreduce/detail/order_prefix.hpp"
 #include "mapreduce/detail/records.hpp"
 
 namespace mapreduce::detail {

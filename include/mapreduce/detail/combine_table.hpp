@@ -228,9 +228,6 @@ class CombineTable {
   // Below this many keys, one comparison sort beats spreading them into
   // buckets first.
   static constexpr std::size_t kBucketedSortFrom = 16384;
-  // The most keys of one bucket that the bucketed sort radix-sorts, as
-  // 16-byte pairs twice over (2 MiB).
-  static constexpr std::size_t kRadixBucketAtMost = 65536;
   using Payload = std::conditional_t<kValueInSlot, Value, std::uint64_t>;
   struct Slot {
     std::uint32_t stored_size;  // the key's size + 1; 0 when the slot is free
@@ -275,57 +272,58 @@ class CombineTable {
     std::uint32_t slot;
   };
 
-  // Puts `order` (whose prefixes share their top two bytes) in the order of
-  // the keys of `bucket`: a least-significant-digit radix sort on the other
-  // six bytes of the prefixes (a pass skipped where every entry has the same
-  // byte), branch-free where a comparison sort mispredicts one branch in
-  // two, then a comparison sort of the keys of each run of equal prefixes
-  // (keys that share their first 8 bytes).
-  static void sort_by_prefix_then_key(std::vector<Ordered>& order, std::vector<Ordered>& scratch,
-                                      const Slot* bucket) {
-    const std::size_t size = order.size();
-    if (size < 2) return;
+  // Puts the `size` pairs at `order` (whose prefixes share their top two
+  // bytes) in the order of the keys of `bucket`: a least-significant-digit
+  // radix sort on the other six bytes of the prefixes (a pass skipped where
+  // every entry has the same byte), branch-free where a comparison sort
+  // mispredicts one branch in two, moving the pairs between `order` and
+  // `scratch` (room for `size` more); then a comparison sort of the keys of
+  // each run of equal prefixes (keys that share their first 8 bytes).
+  // Returns where the sorted pairs ended up: `order` or `scratch`.
+  static Ordered* sort_by_prefix_then_key(Ordered* order, Ordered* scratch, std::size_t size,
+                                          const Slot* bucket) {
+    if (size < 2) return order;
     constexpr int kDigits = 6;
     std::uint32_t counts[kDigits][256] = {};
-    for (const Ordered& o : order) {
-      for (int d = 0; d < kDigits; ++d) ++counts[d][(o.prefix >> (8 * d)) & 0xff];
+    for (std::size_t i = 0; i < size; ++i) {
+      for (int d = 0; d < kDigits; ++d) ++counts[d][(order[i].prefix >> (8 * d)) & 0xff];
     }
-    scratch.resize(size);
     for (int d = 0; d < kDigits; ++d) {
       std::uint32_t* const count = counts[d];
       if (count[(order[0].prefix >> (8 * d)) & 0xff] == size) continue;
       std::uint32_t sum = 0;
       for (int v = 0; v < 256; ++v) sum += std::exchange(count[v], sum);
-      for (const Ordered& o : order) scratch[count[(o.prefix >> (8 * d)) & 0xff]++] = o;
-      order.swap(scratch);
+      for (std::size_t i = 0; i < size; ++i) {
+        const Ordered o = order[i];
+        ::new (static_cast<void*>(scratch + count[(o.prefix >> (8 * d)) & 0xff]++)) Ordered(o);
+      }
+      std::swap(order, scratch);
     }
     for (std::size_t i = 0; i + 1 < size;) {
       std::size_t j = i + 1;
       while (j < size && order[j].prefix == order[i].prefix) ++j;
       if (j - i > 1) {
-        std::sort(order.begin() + static_cast<std::ptrdiff_t>(i),
-                  order.begin() + static_cast<std::ptrdiff_t>(j),
-                  [bucket](const Ordered& x, const Ordered& y) {
-                    return bucket[x.slot].key() < bucket[y.slot].key();
-                  });
+        std::sort(order + i, order + j, [bucket](const Ordered& x, const Ordered& y) {
+          return bucket[x.slot].key() < bucket[y.slot].key();
+        });
       }
       i = j;
     }
+    return order;
   }
 
   // Calls f(key, value) for the `packed` slots at the front of the table,
-  // in key order. A small table's slots are sorted in place. A large one's
-  // are first spread into buckets by the keys' first two bytes, one
-  // counting pass and one pass moving the slots into the back of the table
-  // (free: the table is at most half full); then each bucket, as a rule
-  // small enough for the caches, is put in order as pairs of a key's first
-  // 8 bytes (as a number) and its place in the bucket, a radix sort that
-  // looks at a key's bytes only when two share those 8
-  // (sort_by_prefix_then_key); the calls read the bucket's slots in that
-  // order. A bucket of more than kRadixBucketAtMost keys (keys that share
-  // their first two bytes: small big-endian numbers, one site's URLs) is
-  // sorted in place instead, so that the pairs never take more than a few
-  // MiB; so is a table of more keys than 32-bit places can number.
+  // in key order. A small table's slots are sorted in place, and so is one
+  // of more keys than 32-bit places can number. A large one's are first
+  // spread into buckets by the keys' first two bytes, one counting pass and
+  // one pass moving the slots into the back of the table (free: the table is
+  // at most half full); then each bucket is put in order as pairs of a key's
+  // first 8 bytes (as a number) and its place in the bucket, a radix sort
+  // that looks at a key's bytes only when two share those 8
+  // (sort_by_prefix_then_key), and the calls read the bucket's slots in that
+  // order. The pairs, 16 bytes each and twice over, go where the slots were
+  // before they moved (at least 32 bytes a key), so that a bucket of any
+  // size (integer keys share their first two bytes) takes no more memory.
   template <class F>
   void for_each_packed_in_key_order(std::size_t packed, F&& f) {
     Slot* const slots = slot_array();
@@ -337,41 +335,32 @@ class CombineTable {
     constexpr std::size_t kBuckets = std::size_t{1} << 16;
     std::vector<std::uint32_t> starts;
     std::vector<std::uint32_t> next;
-    std::vector<Ordered> order;
-    std::vector<Ordered> scratch;
-    const auto allocating = [packed](auto&& allocate) {
-      try {
-        allocate();
-      } catch (const std::bad_alloc&) {
-        throw ResourceError("out of memory: cannot sort the combiner's " + std::to_string(packed) + " keys");
-      }
-    };
-    allocating([&] { starts.assign(kBuckets + 1, 0); });
-    for (std::size_t i = 0; i < packed; ++i) ++starts[(slots[i].prefix() >> 48) + 1];
-    std::size_t largest = 0;
-    for (std::size_t b = 1; b <= kBuckets; ++b) {
-      if (starts[b] <= kRadixBucketAtMost && starts[b] > largest) largest = starts[b];
-      starts[b] += starts[b - 1];
+    try {
+      starts.assign(kBuckets + 1, 0);
+      next.resize(kBuckets);
+    } catch (const std::bad_alloc&) {
+      throw ResourceError("out of memory: cannot sort the combiner's keys");
     }
-    allocating([&] {
-      next.assign(starts.begin(), starts.end() - 1);
-      order.reserve(largest);
-      scratch.reserve(largest);
-    });
+    for (std::size_t i = 0; i < packed; ++i) ++starts[(slots[i].prefix() >> 48) + 1];
+    for (std::size_t b = 1; b <= kBuckets; ++b) starts[b] += starts[b - 1];
+    std::copy(starts.begin(), starts.end() - 1, next.begin());
     Slot* const out = slots + capacity() - packed;  // disjoint: packed <= capacity / 2
     for (std::size_t i = 0; i < packed; ++i) out[next[slots[i].prefix() >> 48]++] = slots[i];
+    // The front of the table, free now: room for 2 * packed pairs.
+    static_assert(sizeof(Slot) >= 2 * sizeof(Ordered) && alignof(Slot) >= alignof(Ordered));
+    Ordered* const order = reinterpret_cast<Ordered*>(static_cast<void*>(slots));
+    Ordered* const scratch = order + packed;
     for (std::size_t b = 0; b < kBuckets; ++b) {
       Slot* const bucket = out + starts[b];
       const std::uint32_t size = starts[b + 1] - starts[b];
-      if (size > kRadixBucketAtMost) {
-        std::sort(bucket, bucket + size, KeyLess{});
-        for (std::uint32_t i = 0; i < size; ++i) f(bucket[i].key(), value_of(bucket[i]));
-        continue;
+      for (std::uint32_t i = 0; i < size; ++i) {
+        ::new (static_cast<void*>(order + i)) Ordered{bucket[i].prefix(), i};
       }
-      order.resize(size);
-      for (std::uint32_t i = 0; i < size; ++i) order[i] = Ordered{bucket[i].prefix(), i};
-      sort_by_prefix_then_key(order, scratch, bucket);
-      for (const Ordered& o : order) f(bucket[o.slot].key(), value_of(bucket[o.slot]));
+      const Ordered* const sorted = sort_by_prefix_then_key(order, scratch, size, bucket);
+      for (std::uint32_t i = 0; i < size; ++i) {
+        Slot& slot = bucket[sorted[i].slot];
+        f(slot.key(), value_of(slot));
+      }
     }
   }
 
