@@ -39,18 +39,23 @@ std::string awkward_key(std::mt19937_64& random) {
   return key;
 }
 
+// Upserts `value` for `key` into `table`, combined by +=, and adds it to
+// what the table should hold.
+template <class Value>
+void add(CombineTable<Value>& table, std::map<std::string, Value>& expected, const std::string& key,
+         const Value& value) {
+  expected[key] += value;
+  table.upsert(
+      key, hash_bytes(key), [&] { return value; }, [&](Value& total) { total += value; });
+}
+
 // Fills `table` with `records` awkward keys, each worth its record number,
 // summed per key; returns what the table should hold.
 std::map<std::string, std::int64_t> fill(CombineTable<std::int64_t>& table, std::mt19937_64& random,
                                          std::size_t records) {
   std::map<std::string, std::int64_t> expected;
-  for (std::size_t i = 0; i < records; ++i) {
-    const std::string key = awkward_key(random);
-    const auto value = static_cast<std::int64_t>(i);
-    expected[key] += value;
-    table.upsert(
-        key, hash_bytes(key), [&] { return value; }, [&](std::int64_t& total) { total += value; });
-  }
+  for (std::size_t i = 0; i < records; ++i)
+    add(table, expected, awkward_key(random), static_cast<std::int64_t>(i));
   return expected;
 }
 
@@ -135,12 +140,7 @@ BOOST_AUTO_TEST_CASE(keys_crowding_one_bucket_are_drained_in_order) {
       CombineTable<std::int64_t> table;
       std::map<std::string, std::int64_t> expected = fill(table, random, 20000);
       std::int64_t n = 0;
-      for (const std::string& key : crowded_keys(random, count)) {
-        ++n;
-        expected[key] += n;
-        table.upsert(
-            key, hash_bytes(key), [&] { return n; }, [&](std::int64_t& total) { total += n; });
-      }
+      for (const std::string& key : crowded_keys(random, count)) add(table, expected, key, ++n);
       BOOST_TEST((drained(table) == as_vector(expected)));
     }
   }
@@ -153,14 +153,14 @@ BOOST_AUTO_TEST_CASE(keys_upserted_by_their_short_key_meet_those_upserted_by_byt
   for (std::int64_t i = 0; i < 200000; ++i) {
     std::string key = awkward_key(random);
     key.resize(key.size() % 17);  // at most ShortKey::kMaxSize bytes
-    expected[key] += i;
-    const auto make = [&] { return i; };
-    const auto add = [&](std::int64_t& total) { total += i; };
     if (i % 2 == 0) {
-      table.upsert_short(short_key(key.data(), key.size()), static_cast<std::uint32_t>(key.size()),
-                         hash_short(short_key(key.data(), key.size()), key.size()), make, add);
+      expected[key] += i;
+      table.upsert_short(
+          short_key(key.data(), key.size()), static_cast<std::uint32_t>(key.size()),
+          hash_short(short_key(key.data(), key.size()), key.size()), [&] { return i; },
+          [&](std::int64_t& total) { total += i; });
     } else {
-      table.upsert(key, hash_bytes(key), make, add);
+      add(table, expected, key, i);
     }
   }
   BOOST_TEST(table.size() == expected.size());
@@ -173,10 +173,7 @@ BOOST_AUTO_TEST_CASE(values_kept_outside_the_slots_follow_their_keys_through_the
   std::map<std::string, std::string> expected;
   for (std::size_t i = 0; i < 120000; ++i) {
     const std::string key = awkward_key(random);
-    const std::string value(1 + i % 3, static_cast<char>('a' + i % 26));
-    expected[key] += value;
-    table.upsert(
-        key, hash_bytes(key), [&] { return value; }, [&](std::string& all) { all += value; });
+    add(table, expected, key, std::string(1 + i % 3, static_cast<char>('a' + i % 26)));
   }
   BOOST_TEST(expected.size() > 16384u);  // past the bucketed sort's threshold
   BOOST_TEST((drained(table) == as_vector(expected)));
