@@ -541,7 +541,7 @@ BOOST_AUTO_TEST_CASE(a_combiner_that_throws_in_reduce_names_the_key) {
   while (text.size() < 900) text += "filler words here\n";
   text += "bad b\n";
   const std::string input = dir.write("in.txt", text);
-  for (std::size_t processes : {std::size_t{1}, std::size_t{2}}) {
+  for (unsigned processes : {1u, 2u}) {
     BOOST_TEST_CONTEXT(processes << " processes") {
       const mapreduce::Options options{.output_stream = nullptr, .processes = processes};
       const auto message = mapreduce::test::message_of<mapreduce::UserCodeError>(

@@ -18,7 +18,7 @@
 #include "base/system_error.hpp"
 #include "ipc/interruption.hpp"
 #include "mapreduce/detail/erased_job.hpp"
-#include "mapreduce/detail/order_prefix.hpp"
+#include "mapreduce/detail/merge_tree.hpp"
 #include "mapreduce/detail/records.hpp"
 #include "mapreduce/error.hpp"
 
@@ -277,64 +277,31 @@ void Output::write_partitions(std::span<const std::string_view> partitions) {
     write_part_files(partitions, part_numbers(partitions.size()));
     return;
   }
-  // The next line of each partition, in a binary heap ordered by key (the
-  // first 8 bytes as a number first, so that most comparisons are one
-  // integer's): the smallest is written and replaced by its partition's
-  // next line, one sift down per line. Equal keys (a reducer may write any
-  // key) come in partition order, whatever the heap's shape.
-  struct Head {
-    std::uint64_t prefix;
-    std::string_view key;
-    std::string_view line;
-    std::size_t run;
-    bool after(const Head& other) const {
-      if (prefix != other.prefix) return prefix > other.prefix;
-      const int order = key.compare(other.key);
-      return order != 0 ? order > 0 : run > other.run;
-    }
-  };
+  // The next line of each partition, merged by key; equal keys (a reducer
+  // may write any key) come in partition order.
   std::vector<RecordReader> readers;
   std::vector<const char*> released;
-  std::vector<Head> heap;
+  std::vector<std::string_view> lines(partitions.size());
   readers.reserve(partitions.size());
-  heap.reserve(partitions.size());
+  MergeTree tree(partitions.size());
   for (std::string_view run : partitions) {
+    const std::size_t p = readers.size();
     readers.emplace_back(run);
     released.push_back(run.data());
+    std::string_view key;
+    if (readers[p].next(key, lines[p])) tree.set(p, key);
   }
-  const auto read_next = [&](Head& head) {
-    if (!readers[head.run].next(head.key, head.line)) return false;
-    head.prefix = order_prefix(head.key);
-    return true;
-  };
-  const auto sift_down = [&](std::size_t i) {
-    const std::size_t n = heap.size();
-    const Head moving = heap[i];
-    for (;;) {
-      std::size_t child = 2 * i + 1;
-      if (child >= n) break;
-      if (child + 1 < n && heap[child].after(heap[child + 1])) ++child;
-      if (!moving.after(heap[child])) break;
-      heap[i] = heap[child];
-      i = child;
+  tree.start();
+  while (!tree.empty()) {
+    const std::size_t p = tree.winner();
+    write(lines[p]);
+    if (release_pages_) release_written(released[p], lines[p].data() + lines[p].size());
+    std::string_view key;
+    if (readers[p].next(key, lines[p])) {
+      tree.replace(key);
+    } else {
+      tree.retire();
     }
-    heap[i] = moving;
-  };
-  for (std::size_t r = 0; r < readers.size(); ++r) {
-    Head head{0, {}, {}, r};
-    if (read_next(head)) heap.push_back(head);
-  }
-  for (std::size_t i = heap.size() / 2; i-- > 0;) sift_down(i);
-  while (!heap.empty()) {
-    Head& top = heap.front();
-    write(top.line);
-    if (release_pages_) release_written(released[top.run], top.line.data() + top.line.size());
-    if (!read_next(top)) {
-      top = heap.back();
-      heap.pop_back();
-      if (heap.empty()) break;
-    }
-    sift_down(0);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "mapreduce/detail/merge_tree.hpp"
 #include "mapreduce/detail/records.hpp"
 #include "mapreduce/error.hpp"
 #include "spill/map_spill.hpp"
@@ -129,25 +130,19 @@ template <class OnRecord>
 void merge(std::span<const MergeInput> inputs, std::size_t buffer_bytes, OnRecord&& on_record) {
   std::vector<std::unique_ptr<RunCursor>> cursors;
   cursors.reserve(inputs.size());
-  std::vector<std::uint32_t> heap;
+  MergeTree tree(inputs.size());
   for (const MergeInput& input : inputs) {
     cursors.push_back(std::make_unique<RunCursor>(input, buffer_bytes));
-    if (cursors.back()->next()) heap.push_back(static_cast<std::uint32_t>(cursors.size() - 1));
+    if (cursors.back()->next()) tree.set(cursors.size() - 1, cursors.back()->key);
   }
-  // A min-heap by (key, input), so that equal keys come in input order.
-  const auto later = [&](std::uint32_t a, std::uint32_t b) {
-    const int order = cursors[a]->key.compare(cursors[b]->key);
-    return order != 0 ? order > 0 : a > b;
-  };
-  std::make_heap(heap.begin(), heap.end(), later);
-  while (!heap.empty()) {
-    std::pop_heap(heap.begin(), heap.end(), later);
-    const std::uint32_t i = heap.back();
-    on_record(*cursors[i]);
-    if (cursors[i]->next()) {
-      std::push_heap(heap.begin(), heap.end(), later);
+  tree.start();
+  while (!tree.empty()) {
+    RunCursor& cursor = *cursors[tree.winner()];
+    on_record(cursor);
+    if (cursor.next()) {
+      tree.replace(cursor.key);
     } else {
-      heap.pop_back();
+      tree.retire();
     }
   }
 }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -15,6 +14,7 @@
 #include "mapreduce/detail/job_traits.hpp"
 #include "mapreduce/detail/line_format.hpp"
 #include "mapreduce/detail/lines.hpp"
+#include "mapreduce/detail/merge_tree.hpp"
 #include "mapreduce/detail/record_formats.hpp"
 #include "mapreduce/detail/require_cxx20.hpp"
 #include "mapreduce/emitter.hpp"
@@ -165,96 +165,48 @@ class TypedJob final : public ErasedJob {
 
   void reduce_sorted_runs(std::span<const std::string_view> runs, ReduceOutput& out) override {
     if constexpr (HasCombiner<Derived, Key, Value>) {
-      struct Cursor {
-        RecordReader reader;
-        std::string_view key;
-        std::string_view value;
-        bool next() { return reader.next(key, value); }
-      };
-      std::vector<Cursor> cursors;
-      cursors.reserve(runs.size());
+      // Each run's current value, by run; the tree has their keys.
+      std::vector<RecordReader> readers;
+      std::vector<std::string_view> values(runs.size());
+      readers.reserve(runs.size());
+      MergeTree tree(runs.size());
       for (std::string_view run : runs) {
-        cursors.push_back(Cursor{RecordReader(run), {}, {}});
-        if (!cursors.back().next()) cursors.pop_back();
+        const std::size_t r = readers.size();
+        readers.emplace_back(run);
+        std::string_view key;
+        if (readers[r].next(key, values[r])) tree.set(r, key);
       }
-      std::string encoded;
-      // Combines one more of a key's values into `combined`.
-      const auto combine = [&](std::string_view key, Value& combined, std::string_view value) {
-        try {
-          job_.combiner(Codec<Key>::decode(key), combined, Codec<Value>::decode(value));
-        } catch (...) {
-          throw ReduceFailure(key_text(Codec<Key>::decode(key)), "combiner: " + current_exception_message());
+      tree.start();
+      const auto advance = [&] {
+        const std::size_t r = tree.winner();
+        std::string_view key;
+        if (readers[r].next(key, values[r])) {
+          tree.replace(key);
+        } else {
+          tree.retire();
         }
       };
-      const auto reduce_combined = [&](std::string_view key, const Value& combined) {
+      std::string encoded;
+      // A key's values, combined in run order (and should a run hold a key
+      // more than once, all its values).
+      while (!tree.empty()) {
+        const std::string_view key = tree.key();
+        Value combined(Codec<Value>::decode(values[tree.winner()]));
+        advance();
+        while (!tree.empty() && tree.key() == key) {
+          try {
+            job_.combiner(Codec<Key>::decode(key), combined, Codec<Value>::decode(values[tree.winner()]));
+          } catch (...) {
+            throw ReduceFailure(key_text(Codec<Key>::decode(key)),
+                                "combiner: " + current_exception_message());
+          }
+          advance();
+        }
         encoded.resize(Codec<Value>::size(combined));
         Codec<Value>::encode(combined, encoded.data());
         const std::string_view value = encoded;
         reduce_key(key, std::span(&value, 1), out);
-      };
-      if (cursors.size() <= 2) return merge_two_runs(cursors, combine, reduce_combined);
-      // A min-heap of the cursors by their current key.
-      std::vector<std::uint32_t> heap(cursors.size());
-      for (std::uint32_t i = 0; i < heap.size(); ++i) heap[i] = i;
-      const auto later = [&](std::uint32_t a, std::uint32_t b) { return cursors[b].key < cursors[a].key; };
-      std::make_heap(heap.begin(), heap.end(), later);
-      // Takes the cursor with the smallest key off the heap, and puts it back
-      // on once advanced, unless it is at its end.
-      const auto pop = [&] {
-        std::pop_heap(heap.begin(), heap.end(), later);
-        const std::uint32_t i = heap.back();
-        heap.pop_back();
-        return i;
-      };
-      const auto advance = [&](std::uint32_t i) {
-        if (cursors[i].next()) {
-          heap.push_back(i);
-          std::push_heap(heap.begin(), heap.end(), later);
-        }
-      };
-      while (!heap.empty()) {
-        const std::uint32_t first = pop();
-        const std::string_view key = cursors[first].key;
-        Value combined(Codec<Value>::decode(cursors[first].value));
-        advance(first);
-        while (!heap.empty() && cursors[heap.front()].key == key) {
-          const std::uint32_t next = pop();
-          combine(key, combined, cursors[next].value);
-          advance(next);
-        }
-        reduce_combined(key, combined);
       }
-    }
-  }
-
-  // reduce_sorted_runs of at most two runs (one per worker, at -p 2): their
-  // keys compared directly, without a heap; a key's values combined in run
-  // order (and should a run hold a key more than once, all its values).
-  template <class Cursor, class Combine, class ReduceCombined>
-  static void merge_two_runs(std::vector<Cursor>& cursors, Combine& combine,
-                             ReduceCombined& reduce_combined) {
-    Cursor* runs[2] = {cursors.empty() ? nullptr : &cursors[0], cursors.size() == 2 ? &cursors[1] : nullptr};
-    for (;;) {
-      std::string_view key;
-      if (runs[0] != nullptr && runs[1] != nullptr) {
-        key = runs[1]->key < runs[0]->key ? runs[1]->key : runs[0]->key;
-      } else if (runs[0] != nullptr || runs[1] != nullptr) {
-        key = (runs[0] != nullptr ? runs[0] : runs[1])->key;
-      } else {
-        return;
-      }
-      std::optional<Value> combined;
-      for (Cursor*& run : runs) {
-        while (run != nullptr && run->key == key) {
-          if (combined) {
-            combine(key, *combined, run->value);
-          } else {
-            combined.emplace(Codec<Value>::decode(run->value));
-          }
-          if (!run->next()) run = nullptr;
-        }
-      }
-      reduce_combined(key, *combined);
     }
   }
 
