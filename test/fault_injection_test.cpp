@@ -776,6 +776,32 @@ BOOST_DATA_TEST_CASE_F(Fixture, recovers_a_death_in_the_claim_window, data::make
   }
 }
 
+// A worker killed once it has merged its range of the output's keys, before
+// it committed it ("reduce-output", the worker's number): the parent merges
+// the output itself, which is a clean run's; the death is counted as a
+// failed attempt, and costs no task one of its own (max_attempts 1 too).
+BOOST_FIXTURE_TEST_CASE(recovers_a_death_in_the_output_merge, Fixture) {
+  const SharedInput& input = shared_input();
+  for (unsigned processes : {2u, 4u}) {
+    for (unsigned worker : {0u, processes - 1}) {
+      const ScopedEnvironment fault("MAPREDUCE_TEST_FAULT", "reduce-output:" + std::to_string(worker));
+      for (unsigned max_attempts : {kDefaultMaxAttempts, 1u}) {
+        BOOST_TEST_CONTEXT("worker " << worker << " of " << processes << ", max_attempts " << max_attempts) {
+          std::ostringstream out;
+          const mapreduce::Options options{
+              .output = {}, .output_stream = &out, .processes = processes, .max_attempts = max_attempts};
+          FaultyJob job(input.path, options, {});
+          const Result result = run_job(job);
+          BOOST_TEST(result.type == "", result.what);
+          BOOST_TEST(first_difference(input.reference, out.str()) == "");
+          BOOST_TEST(computed_counters(job.counters()) == input.reference_counters);
+          BOOST_TEST(failed_attempts(job.counters()) == 1);
+        }
+      }
+    }
+  }
+}
+
 BOOST_FIXTURE_TEST_CASE(a_malformed_fault_point_is_refused, Fixture) {
   const ScopedEnvironment fault("MAPREDUCE_TEST_FAULT", "map-taken:x");
   std::ostringstream out;

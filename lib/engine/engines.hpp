@@ -23,6 +23,9 @@ namespace mapreduce::detail {
 struct ReducedRuns {
   std::vector<std::string_view> runs;
   bool in_task_order = false;  // a map-only job's: concatenate, do not merge
+  // The runs are the output's lines, merged already (by the workers, each
+  // a range of keys): written one after the other.
+  bool merged = false;
   // The runs are shared mappings (memfd arenas, spill files), whose pages
   // the output gives back as it writes them (release_mapped_pages).
   bool runs_are_mapped = false;
@@ -48,6 +51,9 @@ struct EngineSettings {
   // it spills to files in spill_dir (Options::memory_limit, resolved).
   std::uint64_t memory_limit = UINT64_MAX;
   std::string spill_dir = "/tmp";
+  // The output is one sorted stream (not part files), which the workers of
+  // the concurrent engine may merge by key range.
+  bool one_sorted_output = false;
 };
 
 // Everything in this process: the map tasks one after the other, then the

@@ -22,6 +22,8 @@ class JobClock {
   // Ends the current phase, if any, and starts `phase`, which has `total`
   // units of work (bytes for "map", partitions for "reduce").
   void start_phase(std::string_view phase, std::uint64_t total);
+  // The current phase; empty before the first.
+  const std::string& phase() const { return phase_; }
   // Work done in the phase: `units` more, or `done` in all.
   void advance(std::uint64_t units) { set_done(done_ + units); }
   void set_done(std::uint64_t done);

@@ -35,6 +35,7 @@ EngineSettings settings_of(const Options& options) {
   settings.show_progress = options.progress;
   settings.memory_limit = options.memory_limit != 0 ? options.memory_limit : default_memory_limit();
   settings.spill_dir = spill_directory(options.spill_dir);
+  settings.one_sorted_output = options.output_dir.empty();
   return settings;
 }
 
@@ -132,9 +133,11 @@ void run_job_named(ErasedJob& job, const std::vector<std::string>& inputs, const
   // The output must agree with the input as it is now, whatever the engine:
   // streaming wrote as it went, but nothing is committed yet.
   input.check_unchanged();
-  clock.start_phase("output", 0);
+  if (clock.phase() != "output") clock.start_phase("output", 0);
   if (reduced.runs_are_mapped) out.release_pages_as_written();
-  if (reduced.in_task_order) {
+  if (reduced.merged) {
+    out.write_merged(reduced.runs);
+  } else if (reduced.in_task_order) {
     out.write_in_order(reduced.runs);
   } else {
     out.write_partitions(reduced.runs);

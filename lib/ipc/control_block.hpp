@@ -28,6 +28,10 @@ struct WorkerSlot {
   // overwrites.
   std::atomic<std::uint64_t> map_bytes;
   std::atomic<std::uint64_t> reduce_bytes;
+  // Where the worker's part of the output merge is in its reduce arena
+  // (committed with it): valid once it replied to the output command.
+  std::atomic<std::uint64_t> output_offset;
+  std::atomic<std::uint64_t> output_length;
   // Likewise, the committed size of the slot's spill file.
   std::atomic<std::uint64_t> spill_bytes;
   ErrorKind error_kind;

@@ -72,6 +72,15 @@ void IntermediateStore::commit_reduce_task(unsigned worker, std::size_t partitio
   control_.slot(worker).reduce_bytes = arena.size();
 }
 
+void IntermediateStore::commit_output_part(unsigned worker, std::string_view lines) {
+  SharedArena& arena = reduce_arenas_[worker];
+  arena.resume_at(control_.slot(worker).reduce_bytes);
+  const std::uint64_t offset = arena.append(std::span(&lines, 1));
+  control_.slot(worker).output_offset = offset;
+  control_.slot(worker).output_length = lines.size();
+  control_.slot(worker).reduce_bytes = arena.size();
+}
+
 void IntermediateStore::commit_spilled_reduce_task(unsigned worker, std::size_t partition,
                                                    SpillExtent records, std::string_view counted) {
   SharedArena& arena = reduce_arenas_[worker];
@@ -140,6 +149,11 @@ std::string_view IntermediateStore::ReduceOutputs::records(std::size_t partition
 std::string_view IntermediateStore::ReduceOutputs::counted(std::size_t partition) const {
   const ReducedPartition& r = store_->control_.reduced(partition);
   return arenas_[r.worker].view().substr(r.counters_offset, r.counters_length);
+}
+
+std::string_view IntermediateStore::ReduceOutputs::output_part(unsigned worker) const {
+  const WorkerSlot& slot = store_->control_.slot(worker);
+  return arenas_[worker].view().substr(slot.output_offset, slot.output_length);
 }
 
 std::vector<MappedRegion> IntermediateStore::ReduceOutputs::release() {

@@ -64,6 +64,9 @@ class IntermediateStore {
                                   std::string_view counted);
   // The bytes of reduce output slot `worker` holds in memory.
   std::uint64_t reduce_bytes_held(unsigned worker) const { return reduce_arenas_[worker].size(); }
+  // In worker `worker`, after the reduce phase: stores its part of the
+  // output merge (lines) after what its slot committed, and commits it.
+  void commit_output_part(unsigned worker, std::string_view lines);
   // Where the slot's reduce tasks write their merge passes: a spill file of
   // its own, never committed, so that a task's spilled output stays one
   // extent of the other.
@@ -101,6 +104,10 @@ class IntermediateStore {
    public:
     std::string_view records(std::size_t partition) const;
     std::string_view counted(std::size_t partition) const;
+    // Slot `worker`'s part of the output merge (commit_output_part).
+    std::string_view output_part(unsigned worker) const;
+    // Whether any reduce task's records went to a spill file.
+    bool any_spilled() const { return !spill_maps_.empty(); }
     // The mappings, for a caller that keeps views of records() past this
     // object.
     std::vector<MappedRegion> release();

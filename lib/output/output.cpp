@@ -18,9 +18,9 @@
 #include "base/system_error.hpp"
 #include "ipc/interruption.hpp"
 #include "mapreduce/detail/erased_job.hpp"
-#include "mapreduce/detail/merge_tree.hpp"
 #include "mapreduce/detail/records.hpp"
 #include "mapreduce/error.hpp"
+#include "output/key_range_merge.hpp"
 
 namespace mapreduce::detail {
 namespace {
@@ -277,30 +277,23 @@ void Output::write_partitions(std::span<const std::string_view> partitions) {
     write_part_files(partitions, part_numbers(partitions.size()));
     return;
   }
-  // The next line of each partition, merged by key; equal keys (a reducer
-  // may write any key) come in partition order.
-  std::vector<RecordReader> readers;
   std::vector<const char*> released;
-  std::vector<std::string_view> lines(partitions.size());
-  readers.reserve(partitions.size());
-  MergeTree tree(partitions.size());
-  for (std::string_view run : partitions) {
-    const std::size_t p = readers.size();
-    readers.emplace_back(run);
-    released.push_back(run.data());
-    std::string_view key;
-    if (readers[p].next(key, lines[p])) tree.set(p, key);
-  }
-  tree.start();
-  while (!tree.empty()) {
-    const std::size_t p = tree.winner();
-    write(lines[p]);
-    if (release_pages_) release_written(released[p], lines[p].data() + lines[p].size());
-    std::string_view key;
-    if (readers[p].next(key, lines[p])) {
-      tree.replace(key);
-    } else {
-      tree.retire();
+  for (std::string_view run : partitions) released.push_back(run.data());
+  for_each_merged_line(partitions, [&](std::size_t p, std::string_view line) {
+    write(line);
+    if (release_pages_) release_written(released[p], line.data() + line.size());
+  });
+}
+
+void Output::write_merged(std::span<const std::string_view> pieces) {
+  if (directory_) throw Error("internal: merged output lines are not written to part files");
+  for (std::string_view piece : pieces) {
+    // In 16 MiB steps, so that pages are given back as they are written.
+    constexpr std::size_t kStep = std::size_t(16) << 20;
+    for (std::size_t at = 0; at < piece.size(); at += kStep) {
+      const std::string_view step = piece.substr(at, kStep);
+      write(step);
+      if (release_pages_) release_mapped_pages(step);
     }
   }
 }

@@ -48,6 +48,11 @@ class Output {
   // Called once.
   void write_partitions(std::span<const std::string_view> partitions);
 
+  // Writes `pieces`, output lines already merged (merge_key_range's parts,
+  // each made by a worker), one after the other. Not for a directory.
+  // Called once.
+  void write_merged(std::span<const std::string_view> pieces);
+
   // Writes the output lines of (empty key, line) records from runs in the
   // given order (a map-only job's map tasks): one after the other, or, for a
   // directory, run r into part file r. Called once.

@@ -23,6 +23,7 @@
 // that succeeded.
 #include <dirent.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -54,9 +55,38 @@ void require_single_thread() {
   }
 }
 
+// In the parent, after the reduce phase: has every worker merge its range
+// of the output's keys (TaskWorker::output_merge); true when all did. Not
+// when a reduce task spilled: the output is then near the memory limit,
+// and the parent's merge streams it. A worker that fails or dies here is
+// counted as a failed attempt, but is no error, and charges no task: the
+// parent merges the output itself, as it would have.
+bool merge_output_in_workers(ConcurrentRun& run, WorkerPool& pool, Counters& counters) {
+  for (std::size_t p = 0; p < run.partitions; ++p) {
+    if (run.control.reduced(p).spilled) return false;
+  }
+  std::vector<unsigned> pending(run.workers);
+  for (unsigned w = 0; w < run.workers; ++w) {
+    pending[w] = w;
+    pool.send(w, ConcurrentRun::kCommandOutput);
+  }
+  bool merged = true;
+  while (!pending.empty()) {
+    const WorkerPool::Event event = pool.wait(pending, -1);
+    if (event.kind == WorkerPool::Event::Kind::timeout) continue;
+    if (event.kind != WorkerPool::Event::Kind::reply || event.reply != WorkerPool::kReplyDone) {
+      merged = false;
+      ++counters(kEngineCounters, "failed task attempts");
+    }
+    pending.erase(std::find(pending.begin(), pending.end(), event.worker));
+  }
+  return merged;
+}
+
 // In the parent, after every worker replied to both phases: sums what the
-// tasks counted and hands on the reduced partitions.
-ReducedRuns collect(const ConcurrentRun& run, Counters& counters) {
+// tasks counted and hands on the reduced partitions, or, when `merged`, the
+// workers' parts of the output.
+ReducedRuns collect(const ConcurrentRun& run, Counters& counters, bool merged) {
   {
     IntermediateStore::MapOutputs map_outputs = run.store.map_outputs();
     for (std::uint32_t head : map_outputs.runs()) counters.add_serialized(map_outputs.counted(head));
@@ -73,10 +103,13 @@ ReducedRuns collect(const ConcurrentRun& run, Counters& counters) {
   IntermediateStore::ReduceOutputs reduce_outputs = run.store.reduce_outputs();
   ReducedRuns reduced;
   reduced.runs_are_mapped = true;
-  reduced.runs.resize(run.partitions);
   for (std::size_t p = 0; p < run.partitions; ++p) {
-    reduced.runs[p] = reduce_outputs.records(p);
+    if (!merged) reduced.runs.push_back(reduce_outputs.records(p));
     counters.add_serialized(reduce_outputs.counted(p));
+  }
+  if (merged) {
+    reduced.merged = true;
+    for (unsigned w = 0; w < run.workers; ++w) reduced.runs.push_back(reduce_outputs.output_part(w));
   }
   reduced.shared = reduce_outputs.release();
   return reduced;
@@ -100,8 +133,13 @@ ReducedRuns run_concurrent(ErasedJob& job, const InputSet& input, const EngineSe
     clock.start_phase("reduce", run.partitions);
     scheduler.run_phase(Phase::reduce);
   }
+  bool merged = false;
+  if (run.merges_output) {
+    clock.start_phase("output", 0);
+    merged = merge_output_in_workers(run, pool, counters);
+  }
   pool.shut_down();
-  return collect(run, counters);
+  return collect(run, counters, merged);
 }
 
 }  // namespace mapreduce::detail

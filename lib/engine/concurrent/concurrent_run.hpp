@@ -26,6 +26,8 @@ struct ConcurrentRun {
   static constexpr unsigned kPartitionsPerProcess = 4;
   static constexpr char kCommandMap = 'M';
   static constexpr char kCommandReduce = 'R';
+  // After the reduce phase: merge your part of the output (merge_key_range).
+  static constexpr char kCommandOutput = 'O';
 
   // Throws ResourceError (shared memory), UsageError (a malformed
   // MAPREDUCE_TEST_FAULT).
@@ -39,6 +41,7 @@ struct ConcurrentRun {
         partitions(map_only                 ? 1
                    : settings.reducers != 0 ? settings.reducers
                                             : std::size_t(workers) * kPartitionsPerProcess),
+        merges_output(settings.one_sorted_output && !map_only && workers > 1 && partitions > 1),
         worker_budget(settings.memory_limit / workers),
         control(workers, map_tasks, partitions),
         store(control, workers, map_tasks, partitions, settings.spill_dir),
@@ -66,6 +69,10 @@ struct ConcurrentRun {
   // their output lines.
   const bool map_only;
   const std::size_t partitions;
+  // Whether the workers merge the output, each a range of keys, rather
+  // than the parent alone: for one sorted output, with more than one worker
+  // and partition.
+  const bool merges_output;
   // Each worker's share of the memory limit: what its committed map output
   // may hold in memory before it spills.
   const std::uint64_t worker_budget;

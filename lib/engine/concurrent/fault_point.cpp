@@ -25,7 +25,8 @@ FaultPoint FaultPoint::from_environment() {
                                              std::tuple{"map-spilling:", Phase::map, Point::spilling},
                                              std::tuple{"reduce-taken:", Phase::reduce, Point::taken},
                                              std::tuple{"reduce-merging:", Phase::reduce, Point::merging},
-                                             std::tuple{"reduce-claimed:", Phase::reduce, Point::claimed}}) {
+                                             std::tuple{"reduce-claimed:", Phase::reduce, Point::claimed},
+                                             std::tuple{"reduce-output:", Phase::reduce, Point::output}}) {
     if (spec.starts_with(prefix)) {
       fault.phase = phase;
       fault.point = point;
@@ -37,7 +38,7 @@ FaultPoint FaultPoint::from_environment() {
       end != rest.data() + rest.size()) {
     throw UsageError(
         "MAPREDUCE_TEST_FAULT must be map-taken:N, map-claimed:N, map-mapped:N, map-committed:N, "
-        "map-spilling:N, reduce-taken:N, reduce-claimed:N or reduce-merging:N, not '" +
+        "map-spilling:N, reduce-taken:N, reduce-claimed:N, reduce-merging:N or reduce-output:N, not '" +
         std::string(spec) + "'");
   }
   return fault;

@@ -10,7 +10,7 @@ namespace mapreduce::detail {
 
 // A test hook: MAPREDUCE_TEST_FAULT=PHASE-POINT:TASK (PHASE map or reduce,
 // POINT taken or claimed, for map also mapped, committed or spilling, for
-// reduce also merging; TASK 0-based) makes the first worker that reaches
+// reduce also merging and output; TASK 0-based) makes the first worker that reaches
 // that point for that task kill itself with SIGKILL, once per job. "taken":
 // the shared counter handed the worker the task number, which it has not
 // claimed yet; "claimed": it holds the claim but has recorded nothing else;
@@ -19,10 +19,12 @@ namespace mapreduce::detail {
 // spilled run of the task has written its first bytes to the worker's
 // spill file, not all of them (with a memory limit); "merging": a merge
 // pass or a hot key of the partition has written its first bytes to the
-// worker's scratch file, its reducer has not finished. These are the
+// worker's scratch file, its reducer has not finished; "output" (reduce
+// only; TASK is the worker's number): the worker has merged its part of the
+// output, not yet committed it. These are the
 // instants a debugger would otherwise be needed to hit.
 struct FaultPoint {
-  enum class Point { taken, claimed, mapped, committed, spilling, merging };
+  enum class Point { taken, claimed, mapped, committed, spilling, merging, output };
   Phase phase = Phase::idle;  // idle: no fault
   Point point = Point::taken;
   std::uint32_t task = 0;

@@ -10,6 +10,7 @@
 #include "engine/task_runner.hpp"
 #include "ipc/worker_pool.hpp"
 #include "mapreduce/error.hpp"
+#include "output/key_range_merge.hpp"
 #include "spill/memory_budget.hpp"
 #include "spill/output_spill.hpp"
 
@@ -22,6 +23,8 @@ void TaskWorker::serve(int channel) {
     try {
       if (command == ConcurrentRun::kCommandMap) {
         map_phase();
+      } else if (command == ConcurrentRun::kCommandOutput) {
+        output_merge();
       } else {
         reduce_phase();
       }
@@ -170,6 +173,18 @@ void TaskWorker::reduce_phase() {
     finish_task(Phase::reduce, *partition);
     if (merging) give_back_free_heap();
   }
+}
+
+void TaskWorker::output_merge() {
+  std::string lines;
+  {
+    const IntermediateStore::ReduceOutputs reduced = run_.store.reduce_outputs();
+    std::vector<std::string_view> partitions(run_.partitions);
+    for (std::size_t p = 0; p < run_.partitions; ++p) partitions[p] = reduced.records(p);
+    merge_key_range(partitions, index_, run_.workers, lines);
+  }
+  run_.fault.strike_if_due(run_.control, Phase::reduce, index_, FaultPoint::Point::output);
+  run_.store.commit_output_part(index_, lines);
 }
 
 }  // namespace mapreduce::detail
