@@ -7,6 +7,8 @@
 #define BOOST_TEST_MODULE merge_tree
 #include <algorithm>
 #include <cstddef>
+#include <iterator>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -22,11 +23,15 @@ namespace mapreduce::detail {
 // run's order).
 //
 // The tree keeps views of the current keys: a run's key must stay valid
-// until that run is given its next one. Not thread-safe; owned by one merge.
+// until that run's replace() or retire() (the winner's may go stale once
+// its run has moved on, before either). Runs are numbered 0 to runs - 1;
+// set() only before start(), which is called once; winner(), key(),
+// replace() and retire() only when not empty(). Not thread-safe; owned by
+// one merge.
 class MergeTree {
  public:
   // `runs` runs, all empty until set().
-  explicit MergeTree(std::size_t runs) : heads_(runs), losers_(runs) {}
+  explicit MergeTree(std::size_t runs) : heads_(runs), losers_(runs) { assert(runs <= UINT32_MAX); }
 
   // Before start(): run `run`'s first key. A run never set has no records.
   void set(std::size_t run, std::string_view key) { heads_[run] = Head{order_prefix(key), key, false}; }
