@@ -106,8 +106,6 @@ class IntermediateStore {
     std::string_view counted(std::size_t partition) const;
     // Slot `worker`'s part of the output merge (commit_output_part).
     std::string_view output_part(unsigned worker) const;
-    // Whether any reduce task's records went to a spill file.
-    bool any_spilled() const { return !spill_maps_.empty(); }
     // The mappings, for a caller that keeps views of records() past this
     // object.
     std::vector<MappedRegion> release();
