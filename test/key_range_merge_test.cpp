@@ -1,6 +1,6 @@
 // The merge of reduced partitions by key range (output/key_range_merge.hpp):
 // for any number of parts, the parts in order are the whole merge
-// (for_each_merged_line), byte for byte, which is every line stably sorted
+// (for_each_merged_record), byte for byte, which is every line stably sorted
 // by key from partition order; for partitions that share keys (a reducer
 // may write any key) and repeat them, empty partitions, no partitions, and
 // more parts than records; and the parts of many distinct keys come out
@@ -17,9 +17,11 @@
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <mapreduce/detail/merge_tree.hpp>
+
 namespace {
 
-using mapreduce::detail::for_each_merged_line;
+using mapreduce::detail::for_each_merged_record;
 using mapreduce::detail::merge_key_range;
 
 struct Line {
@@ -62,7 +64,8 @@ std::string expected_output(std::vector<std::vector<Line>> partitions) {
 
 std::string whole_merge(const std::vector<std::string_view>& partitions) {
   std::string out;
-  for_each_merged_line(partitions, [&](std::size_t, std::string_view line) { out += line; });
+  for_each_merged_record(partitions,
+                         [&](std::size_t, std::string_view, std::string_view line) { out += line; });
   return out;
 }
 

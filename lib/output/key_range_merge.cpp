@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "mapreduce/detail/merge_tree.hpp"
 #include "mapreduce/detail/records.hpp"
 
 namespace mapreduce::detail {
@@ -75,7 +76,8 @@ void merge_key_range(std::span<const std::string_view> partitions, std::size_t p
     bytes += pieces[p].size();
   }
   lines.reserve(lines.size() + bytes);
-  for_each_merged_line(pieces, [&](std::size_t, std::string_view line) { lines.append(line); });
+  for_each_merged_record(pieces,
+                         [&](std::size_t, std::string_view, std::string_view line) { lines.append(line); });
 }
 
 }  // namespace mapreduce::detail

@@ -4,41 +4,10 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <vector>
-
-#include "mapreduce/detail/merge_tree.hpp"
-#include "mapreduce/detail/records.hpp"
 
 namespace mapreduce::detail {
 
-// Calls on_line(run, line) for every line of `runs` (runs of (key, line)
-// records, each in key order), in key order; equal keys (a reducer may
-// write any key) in run order, then in their run's.
-template <class OnLine>
-void for_each_merged_line(std::span<const std::string_view> runs, OnLine&& on_line) {
-  std::vector<RecordReader> readers;
-  std::vector<std::string_view> lines(runs.size());
-  readers.reserve(runs.size());
-  MergeTree tree(runs.size());
-  for (std::size_t r = 0; r < runs.size(); ++r) {
-    readers.emplace_back(runs[r]);
-    std::string_view key;
-    if (readers[r].next(key, lines[r])) tree.set(r, key);
-  }
-  tree.start();
-  while (!tree.empty()) {
-    const std::size_t r = tree.winner();
-    on_line(r, lines[r]);
-    std::string_view key;
-    if (readers[r].next(key, lines[r])) {
-      tree.replace(key);
-    } else {
-      tree.retire();
-    }
-  }
-}
-
-// One of `parts` pieces of for_each_merged_line's merge of `partitions`:
+// One of `parts` pieces of the merge of `partitions` (for_each_merged_record):
 // the lines whose keys fall in the part-th of `parts` key ranges, in merge
 // order, appended to `lines`. The parts, in order, make its
 // whole output, byte for byte, so that several processes can each merge one.

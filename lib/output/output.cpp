@@ -18,9 +18,9 @@
 #include "base/system_error.hpp"
 #include "ipc/interruption.hpp"
 #include "mapreduce/detail/erased_job.hpp"
+#include "mapreduce/detail/merge_tree.hpp"
 #include "mapreduce/detail/records.hpp"
 #include "mapreduce/error.hpp"
-#include "output/key_range_merge.hpp"
 
 namespace mapreduce::detail {
 namespace {
@@ -279,7 +279,7 @@ void Output::write_partitions(std::span<const std::string_view> partitions) {
   }
   std::vector<const char*> released;
   for (std::string_view run : partitions) released.push_back(run.data());
-  for_each_merged_line(partitions, [&](std::size_t p, std::string_view line) {
+  for_each_merged_record(partitions, [&](std::size_t p, std::string_view, std::string_view line) {
     write(line);
     if (release_pages_) release_written(released[p], line.data() + line.size());
   });

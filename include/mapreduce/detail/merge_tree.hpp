@@ -3,11 +3,13 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "mapreduce/detail/order_prefix.hpp"
+#include "mapreduce/detail/records.hpp"
 
 namespace mapreduce::detail {
 
@@ -104,5 +106,32 @@ class MergeTree {
   std::vector<std::uint32_t> losers_;  // by inner node, 1 to runs - 1 (the leaves are runs..2 runs - 1)
   std::uint32_t winner_ = 0;
 };
+
+// Calls on_record(run, key, value) for every record of `runs` (runs of
+// (key, value) records in memory, each in key order), merged through a
+// MergeTree: in key order, equal keys in run order, then in their run's.
+template <class OnRecord>
+void for_each_merged_record(std::span<const std::string_view> runs, OnRecord&& on_record) {
+  std::vector<RecordReader> readers;
+  std::vector<std::string_view> values(runs.size());
+  readers.reserve(runs.size());
+  MergeTree tree(runs.size());
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    readers.emplace_back(runs[r]);
+    std::string_view key;
+    if (readers[r].next(key, values[r])) tree.set(r, key);
+  }
+  tree.start();
+  while (!tree.empty()) {
+    const std::size_t r = tree.winner();
+    on_record(r, tree.key(), values[r]);
+    std::string_view key;
+    if (readers[r].next(key, values[r])) {
+      tree.replace(key);
+    } else {
+      tree.retire();
+    }
+  }
+}
 
 }  // namespace mapreduce::detail

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -155,58 +156,34 @@ class TypedJob final : public ErasedJob {
       // The drain empties the table, on an error too.
       std::string encoded;
       reduce_combined_.drain_in_key_order([&](std::string_view key, const Value& combined) {
-        encoded.resize(Codec<Value>::size(combined));
-        Codec<Value>::encode(combined, encoded.data());
-        const std::string_view value = encoded;
-        reduce_key(key, std::span(&value, 1), out);
+        reduce_one_combined(key, combined, encoded, out);
       });
     }
   }
 
   void reduce_sorted_runs(std::span<const std::string_view> runs, ReduceOutput& out) override {
     if constexpr (HasCombiner<Derived, Key, Value>) {
-      // Each run's current value, by run; the tree has their keys.
-      std::vector<RecordReader> readers;
-      std::vector<std::string_view> values(runs.size());
-      readers.reserve(runs.size());
-      MergeTree tree(runs.size());
-      for (std::string_view run : runs) {
-        const std::size_t r = readers.size();
-        readers.emplace_back(run);
-        std::string_view key;
-        if (readers[r].next(key, values[r])) tree.set(r, key);
-      }
-      tree.start();
-      const auto advance = [&] {
-        const std::size_t r = tree.winner();
-        std::string_view key;
-        if (readers[r].next(key, values[r])) {
-          tree.replace(key);
-        } else {
-          tree.retire();
-        }
-      };
       std::string encoded;
       // A key's values, combined in run order (and should a run hold a key
-      // more than once, all its values).
-      while (!tree.empty()) {
-        const std::string_view key = tree.key();
-        Value combined(Codec<Value>::decode(values[tree.winner()]));
-        advance();
-        while (!tree.empty() && tree.key() == key) {
+      // more than once, all its values), then reduced once the next key
+      // comes.
+      std::string_view key;
+      std::optional<Value> combined;
+      for_each_merged_record(runs, [&](std::size_t, std::string_view next_key, std::string_view value) {
+        if (combined && next_key == key) {
           try {
-            job_.combiner(Codec<Key>::decode(key), combined, Codec<Value>::decode(values[tree.winner()]));
+            job_.combiner(Codec<Key>::decode(key), *combined, Codec<Value>::decode(value));
           } catch (...) {
             throw ReduceFailure(key_text(Codec<Key>::decode(key)),
                                 "combiner: " + current_exception_message());
           }
-          advance();
+          return;
         }
-        encoded.resize(Codec<Value>::size(combined));
-        Codec<Value>::encode(combined, encoded.data());
-        const std::string_view value = encoded;
-        reduce_key(key, std::span(&value, 1), out);
-      }
+        if (combined) reduce_one_combined(key, *combined, encoded, out);
+        key = next_key;
+        combined.emplace(Codec<Value>::decode(value));
+      });
+      if (combined) reduce_one_combined(key, *combined, encoded, out);
     }
   }
 
@@ -240,6 +217,16 @@ class TypedJob final : public ErasedJob {
   }
 
  private:
+  // Calls reducer for `key` with its one combined value, encoded in
+  // `encoded` (kept by the caller, so that its memory serves every key).
+  void reduce_one_combined(std::string_view key, const Value& combined, std::string& encoded,
+                           ReduceOutput& out) {
+    encoded.resize(Codec<Value>::size(combined));
+    Codec<Value>::encode(combined, encoded.data());
+    const std::string_view value = encoded;
+    reduce_key(key, std::span(&value, 1), out);
+  }
+
   // reducer on one key, with the Values that `values()` makes.
   template <class MakeValues>
   void call_reducer(std::string_view key_bytes, ReduceOutput& out, MakeValues&& values) {
