@@ -5,7 +5,10 @@
 // only past their eighth byte or only in length, hold zero and 0xff bytes,
 // are empty or longer than a slot; keys that crowd one bucket; keys upserted
 // by their ShortKey; values kept outside the slots; and a drained table is
-// empty and reusable.
+// empty and reusable. drain_by_partition_in_key_order: each partition's keys
+// in byte order, partitions in turn, for the default partition and one that
+// crowds a partition, with the sizes it reserves, the hash it passes, and a
+// partition that throws.
 #define BOOST_TEST_MODULE combine_table
 #include <algorithm>
 #include <cstdint>
@@ -24,6 +27,7 @@ namespace {
 
 using mapreduce::detail::CombineTable;
 using mapreduce::detail::hash_bytes;
+using mapreduce::detail::hash_partition;
 using mapreduce::detail::hash_short;
 using mapreduce::detail::short_key;
 
@@ -177,4 +181,122 @@ BOOST_AUTO_TEST_CASE(values_kept_outside_the_slots_follow_their_keys_through_the
   }
   BOOST_TEST(expected.size() > 16384u);  // past the bucketed sort's threshold
   BOOST_TEST((drained(table) == as_vector(expected)));
+}
+
+namespace {
+
+// What drain_by_partition_in_key_order gave: the keys of each partition in
+// the order they came, and what was reserved for each.
+struct PartitionedDrain {
+  std::vector<std::vector<std::pair<std::string, std::int64_t>>> keys;
+  std::vector<std::pair<std::size_t, std::size_t>> reserved;  // keys, key bytes
+  std::vector<std::size_t> order;                             // partitions, as they began
+};
+
+template <class PartitionOf>
+PartitionedDrain drain_partitioned(CombineTable<std::int64_t>& table, std::size_t partitions,
+                                   PartitionOf partition_of) {
+  PartitionedDrain out;
+  out.keys.resize(partitions);
+  out.reserved.resize(partitions);
+  table.drain_by_partition_in_key_order(
+      partitions, partition_of,
+      [&](std::size_t p, std::size_t keys, std::size_t key_bytes) {
+        BOOST_TEST(out.keys[p].empty());
+        out.reserved[p] = {keys, key_bytes};
+        out.order.push_back(p);
+      },
+      [&](std::size_t p, std::string_view key, const std::int64_t& value) {
+        BOOST_REQUIRE(!out.order.empty());
+        BOOST_TEST(out.order.back() == p);
+        out.keys[p].emplace_back(key, value);
+      });
+  return out;
+}
+
+// What each partition should hold, in byte order, given every key's
+// partition.
+template <class Partition>
+std::vector<std::vector<std::pair<std::string, std::int64_t>>> split(
+    const std::map<std::string, std::int64_t>& expected, std::size_t partitions, Partition partition) {
+  std::vector<std::vector<std::pair<std::string, std::int64_t>>> parts(partitions);
+  for (const auto& [key, value] : expected) parts[partition(key)].emplace_back(key, value);
+  return parts;
+}
+
+void check_partitioned(const PartitionedDrain& drain,
+                       const std::vector<std::vector<std::pair<std::string, std::int64_t>>>& parts) {
+  BOOST_TEST((drain.keys == parts));
+  BOOST_TEST(std::is_sorted(drain.order.begin(), drain.order.end()));
+  for (std::size_t p = 0; p < parts.size(); ++p) {
+    BOOST_TEST_CONTEXT("partition " << p) {
+      std::size_t key_bytes = 0;
+      for (const auto& [key, value] : parts[p]) key_bytes += key.size();
+      const bool began = std::find(drain.order.begin(), drain.order.end(), p) != drain.order.end();
+      BOOST_TEST(began == !parts[p].empty());  // reserved for, once, when it has keys
+      if (began) {
+        BOOST_TEST(drain.reserved[p].first == parts[p].size());
+        BOOST_TEST(drain.reserved[p].second == key_bytes);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(drains_partition_by_partition_each_in_byte_order) {
+  std::mt19937_64 random(13);
+  for (std::size_t partitions : {std::size_t{1}, std::size_t{2}, std::size_t{8}, std::size_t{13}}) {
+    for (std::size_t records : {std::size_t{0}, std::size_t{300}, std::size_t{40000}, std::size_t{200000}}) {
+      BOOST_TEST_CONTEXT(partitions << " partitions, " << records << " records") {
+        CombineTable<std::int64_t> table;
+        const auto expected = fill(table, random, records);
+        const auto drain =
+            drain_partitioned(table, partitions, [&](std::string_view key, std::uint64_t hash) {
+              // The hash is the high half of the key's.
+              BOOST_TEST((hash >> 32) == (hash_bytes(key) >> 32));
+              BOOST_TEST((hash & 0xffffffffu) == 0u);
+              return hash_partition(hash, partitions);
+            });
+        check_partitioned(drain, split(expected, partitions, [&](const std::string& key) {
+                            return hash_partition(hash_bytes(key), partitions);
+                          }));
+        BOOST_TEST(table.empty());
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_crowded_partition_is_drained_in_order) {
+  // Nearly every key in partition 2 (a job's own partition() may do that),
+  // past the bucketed sort's threshold, with the table near half full.
+  std::mt19937_64 random(17);
+  constexpr std::size_t kPartitions = 4;
+  const auto partition = [](std::string_view key) -> std::size_t {
+    return key.size() % 50 == 1 ? 0 : (key.size() % 50 == 2 ? 3 : 2);
+  };
+  CombineTable<std::int64_t> table;
+  std::map<std::string, std::int64_t> expected = fill(table, random, 60000);
+  std::int64_t n = 0;
+  for (const std::string& key : crowded_keys(random, 90000)) add(table, expected, key, ++n);
+  const auto drain = drain_partitioned(table, kPartitions,
+                                       [&](std::string_view key, std::uint64_t) { return partition(key); });
+  check_partitioned(drain,
+                    split(expected, kPartitions, [&](const std::string& key) { return partition(key); }));
+}
+
+BOOST_AUTO_TEST_CASE(a_partition_that_throws_leaves_the_table_empty) {
+  std::mt19937_64 random(19);
+  CombineTable<std::int64_t> table;
+  (void)fill(table, random, 50000);
+  std::size_t calls = 0;
+  BOOST_CHECK_THROW(drain_partitioned(table, 4,
+                                      [&](std::string_view, std::uint64_t) -> std::size_t {
+                                        if (++calls == 500) throw std::runtime_error("stop");
+                                        return 1;
+                                      }),
+                    std::runtime_error);
+  BOOST_TEST(table.empty());
+  const auto expected = fill(table, random, 1000);
+  BOOST_TEST(drained(table).size() == expected.size());
 }

@@ -39,6 +39,18 @@ std::size_t partition_of(Job* job, const MapOutput& out, std::string_view key_by
   }
 }
 
+// partition_of for a key whose hash_bytes has the high 32 bits of `hash`
+// (all that the default partition looks at).
+template <class Job, class Key>
+std::size_t partition_of_hashed(Job* job, const MapOutput& out, std::string_view key_bytes,
+                                std::uint64_t hash) {
+  if constexpr (HasPartitioner<Job, Key>) {
+    return partition_of<Job, Key>(job, out, key_bytes, Codec<Key>::decode(key_bytes));
+  } else {
+    return out.partition_of_hash(hash);
+  }
+}
+
 // Whether emit queues a job's pairs (PendingPairs) to prefetch their slots:
 // when it has a combiner and its values are small and copied as bytes.
 template <class Job, class Key, class Value>

@@ -29,6 +29,10 @@ class ByteBuffer {
   void append(std::string_view bytes) {
     if (!bytes.empty()) std::memcpy(extend(bytes.size()), bytes.data(), bytes.size());
   }
+  // Room for n more bytes without growing again.
+  void reserve(std::size_t n) {
+    if (capacity_ - size_ < n) grow(n);
+  }
   void clear() { size_ = 0; }
   std::size_t size() const { return size_; }
   const char* data() const { return data_.get(); }

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -112,7 +113,7 @@ class CombineTable {
   CombineTable() : slots_(kFirstCapacity * sizeof(Slot), "the combiner's table"), mask_(kFirstCapacity - 1) {}
 
   // Starts bringing the slot of a key with this hash into the cache.
-  void prefetch(std::uint64_t hash) const { __builtin_prefetch(slot_array() + (hash & mask_), 1, 1); }
+  void prefetch(std::uint64_t hash) const { __builtin_prefetch(slot_array() + home(hash, mask_), 1, 1); }
 
   // If `key` (whose hash_bytes is `hash`) is new, stores make() for it;
   // otherwise calls combine(value).
@@ -124,7 +125,7 @@ class CombineTable {
     const auto tag = static_cast<std::uint32_t>(hash >> 32);
     const auto stored_size = static_cast<std::uint32_t>(key.size() + 1);
     Slot* const slots = slot_array();
-    for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
+    for (std::size_t i = home(hash, mask_);; i = (i + 1) & mask_) {
       Slot& slot = slots[i];
       if (slot.stored_size == 0) {
         if ((size_ + 1) * 2 > mask_ + 1) {
@@ -152,7 +153,7 @@ class CombineTable {
   void upsert_short(ShortKey key, std::uint32_t size, std::uint64_t hash, Make&& make, Combine&& combine) {
     const std::uint64_t header = std::uint64_t{size + 1} | (hash >> 32 << 32);
     Slot* const slots = slot_array();
-    for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
+    for (std::size_t i = home(hash, mask_);; i = (i + 1) & mask_) {
       Slot& slot = slots[i];
       const std::uint64_t found = slot.header();
       if (found == 0) {
@@ -196,19 +197,35 @@ class CombineTable {
   }
 
   // Calls f(key, value) for every key, in ascending byte order of the keys,
-  // then empties the table. The slots are first packed at the front of the
-  // table and put in order there (for_each_packed_in_key_order), so that
-  // the calls do not chase each key's slot across a table larger than the
-  // caches.
+  // then empties the table, on an error too.
   template <class F>
   void drain_in_key_order(F&& f) {
-    Slot* const slots = slot_array();
-    std::size_t packed = 0;
-    for (std::size_t i = 0; i <= mask_; ++i) {
-      if (slots[i].stored_size != 0) slots[packed++] = slots[i];
-    }
+    drain_by_partition_in_key_order(
+        1, [](std::string_view, std::uint64_t) { return std::size_t{0}; },
+        [](std::size_t, std::size_t, std::size_t) {},
+        [&](std::size_t, std::string_view key, Value& value) { f(key, value); });
+  }
+
+  // Calls f(p, key, value) for every key, partition by partition (p from 0
+  // up, p being partition_of(key, hash) < partitions, where the hash has the
+  // high 32 bits of the key's hash_bytes and zeros below), and in ascending
+  // byte order of the keys within a partition; before a partition's first
+  // call, reserve(p, keys, key bytes) says how much is coming. Then empties
+  // the table, on an error too. partition_of is called once a key, in no
+  // set order.
+  //
+  // The slots are first packed at the front of the table, each key's
+  // partition in place of its tag, then moved into the back of the table
+  // partition by partition (one pass that writes `partitions` places in
+  // turn, where a sort of all the keys at once would scatter them across a
+  // table larger than the caches); each partition is then put in order in
+  // the front of the table (for_each_in_key_order), so that the sort's
+  // working set is one partition's.
+  template <class PartitionOf, class Reserve, class F>
+  void drain_by_partition_in_key_order(std::size_t partitions, PartitionOf&& partition_of, Reserve&& reserve,
+                                       F&& f) {
     try {
-      for_each_packed_in_key_order(packed, f);
+      drain_partitions(partitions, partition_of, reserve, f);
     } catch (...) {
       clear();
       throw;
@@ -254,6 +271,14 @@ class CombineTable {
   };
 
   Slot* slot_array() const { return reinterpret_cast<Slot*>(slots_.data()); }
+
+  // The slot where a key with this hash_bytes starts its probe: the hash's
+  // high 32 bits (the slot's tag) are the low bits of the number the mask
+  // takes, so that grow() finds a key's new place from its tag, without
+  // hashing its bytes again, in any table of up to 2^32 slots.
+  static std::size_t home(std::uint64_t hash, std::size_t mask) {
+    return static_cast<std::size_t>(hash >> 32 | hash << 32) & mask;
+  }
 
   // The order of slots by key, as a type (not a function pointer), so that
   // std::sort inlines it.
@@ -312,55 +337,107 @@ class CombineTable {
     return order;
   }
 
-  // Calls f(key, value) for the `packed` slots at the front of the table,
-  // in key order. A small table's slots are sorted in place, and so is one
-  // of more keys than 32-bit places can number. A large one's are first
-  // spread into buckets by the keys' first two bytes, one counting pass and
-  // one pass moving the slots into the back of the table (free: the table is
-  // at most half full); then each bucket is put in order as pairs of a key's
+  template <class PartitionOf, class Reserve, class F>
+  void drain_partitions(std::size_t partitions, PartitionOf& partition_of, Reserve& reserve, F& f) {
+    if (partitions == 0 || partitions > UINT32_MAX) {
+      throw std::invalid_argument("a combiner's table drains into 1 to 2^32 - 1 partitions");
+    }
+    Slot* const slots = slot_array();
+    std::vector<std::size_t> starts;
+    std::vector<std::size_t> key_bytes;
+    SortScratch scratch;
+    try {
+      starts.assign(partitions + 1, 0);
+      key_bytes.assign(partitions, 0);
+    } catch (const std::bad_alloc&) {
+      throw ResourceError("out of memory: cannot count the combiner's keys in " + std::to_string(partitions) +
+                          " partitions");
+    }
+    std::size_t packed = 0;
+    for (std::size_t i = 0; i <= mask_; ++i) {
+      if (slots[i].stored_size == 0) continue;
+      Slot slot = slots[i];
+      const std::size_t p = partitions == 1 ? 0 : partition_of(slot.key(), std::uint64_t{slot.tag} << 32);
+      slot.tag = static_cast<std::uint32_t>(p);
+      ++starts[p + 1];
+      key_bytes[p] += slot.stored_size - 1;
+      slots[packed++] = slot;
+    }
+    for (std::size_t p = 1; p <= partitions; ++p) starts[p] += starts[p - 1];
+    // Free, since the table is at most half full. One partition is sorted
+    // where it was packed, with the back of the table as room.
+    Slot* const back = slots + capacity() - packed;
+    if (partitions == 1) {
+      if (packed == 0) return;
+      reserve(std::size_t{0}, packed, key_bytes[0]);
+      for_each_in_key_order(slots, packed, back, scratch,
+                            [&](Slot& slot) { f(std::size_t{0}, slot.key(), value_of(slot)); });
+      return;
+    }
+    {
+      std::vector<std::size_t> next(starts.begin(), starts.end() - 1);
+      for (std::size_t i = 0; i < packed; ++i) back[next[slots[i].tag]++] = slots[i];
+    }
+    for (std::size_t p = 0; p < partitions; ++p) {
+      const std::size_t size = starts[p + 1] - starts[p];
+      if (size == 0) continue;
+      reserve(p, size, key_bytes[p]);
+      // The front of the table is free, with room for every packed slot.
+      for_each_in_key_order(back + starts[p], size, slots, scratch,
+                            [&](Slot& slot) { f(p, slot.key(), value_of(slot)); });
+    }
+  }
+
+  // The counts of for_each_in_key_order's buckets, kept from one call to
+  // the next.
+  struct SortScratch {
+    std::vector<std::uint32_t> starts;
+    std::vector<std::uint32_t> next;
+  };
+
+  // Calls visit(slot) for the `size` slots at `from`, in key order, using
+  // the `size` slots at `room` (disjoint from them) and those at `from`
+  // themselves as working memory. Few slots are sorted in place, and so are
+  // more than 32-bit places can number. More are first spread into buckets
+  // by the keys' first two bytes, one counting pass and one pass moving the
+  // slots into `room`; then each bucket is put in order as pairs of a key's
   // first 8 bytes (as a number) and its place in the bucket, a radix sort
   // that looks at a key's bytes only when two share those 8
   // (sort_by_prefix_then_key), and the calls read the bucket's slots in that
   // order. The pairs, 16 bytes each and twice over, go where the slots were
-  // before they moved (at least 32 bytes a key), so that a bucket of any
-  // size (integer keys share their first two bytes) takes no more memory.
-  template <class F>
-  void for_each_packed_in_key_order(std::size_t packed, F&& f) {
-    Slot* const slots = slot_array();
-    if (packed < kBucketedSortFrom || packed > UINT32_MAX) {
-      std::sort(slots, slots + packed, KeyLess{});
-      for (std::size_t i = 0; i < packed; ++i) f(slots[i].key(), value_of(slots[i]));
+  // before they moved (32 bytes a key), so that a bucket of any size
+  // (integer keys share their first two bytes) takes no more memory.
+  template <class Visit>
+  void for_each_in_key_order(Slot* from, std::size_t size, Slot* room, SortScratch& scratch, Visit&& visit) {
+    if (size < kBucketedSortFrom || size > UINT32_MAX) {
+      std::sort(from, from + size, KeyLess{});
+      for (std::size_t i = 0; i < size; ++i) visit(from[i]);
       return;
     }
     constexpr std::size_t kBuckets = std::size_t{1} << 16;
-    std::vector<std::uint32_t> starts;
-    std::vector<std::uint32_t> next;
     try {
-      starts.assign(kBuckets + 1, 0);
-      next.resize(kBuckets);
+      scratch.starts.assign(kBuckets + 1, 0);
+      scratch.next.resize(kBuckets);
     } catch (const std::bad_alloc&) {
       throw ResourceError("out of memory: cannot sort the combiner's keys");
     }
-    for (std::size_t i = 0; i < packed; ++i) ++starts[(slots[i].prefix() >> 48) + 1];
+    std::uint32_t* const starts = scratch.starts.data();
+    std::uint32_t* const next = scratch.next.data();
+    for (std::size_t i = 0; i < size; ++i) ++starts[(from[i].prefix() >> 48) + 1];
     for (std::size_t b = 1; b <= kBuckets; ++b) starts[b] += starts[b - 1];
-    std::copy(starts.begin(), starts.end() - 1, next.begin());
-    Slot* const out = slots + capacity() - packed;  // disjoint: packed <= capacity / 2
-    for (std::size_t i = 0; i < packed; ++i) out[next[slots[i].prefix() >> 48]++] = slots[i];
-    // The front of the table, free now: room for 2 * packed pairs.
+    std::copy(starts, starts + kBuckets, next);
+    for (std::size_t i = 0; i < size; ++i) room[next[from[i].prefix() >> 48]++] = from[i];
     static_assert(sizeof(Slot) >= 2 * sizeof(Ordered) && alignof(Slot) >= alignof(Ordered));
-    Ordered* const order = reinterpret_cast<Ordered*>(static_cast<void*>(slots));
-    Ordered* const scratch = order + packed;
+    Ordered* const order = reinterpret_cast<Ordered*>(static_cast<void*>(from));
+    Ordered* const spare = order + size;
     for (std::size_t b = 0; b < kBuckets; ++b) {
-      Slot* const bucket = out + starts[b];
-      const std::uint32_t size = starts[b + 1] - starts[b];
-      for (std::uint32_t i = 0; i < size; ++i) {
+      Slot* const bucket = room + starts[b];
+      const std::uint32_t count = starts[b + 1] - starts[b];
+      for (std::uint32_t i = 0; i < count; ++i) {
         ::new (static_cast<void*>(order + i)) Ordered{bucket[i].prefix(), i};
       }
-      const Ordered* const sorted = sort_by_prefix_then_key(order, scratch, size, bucket);
-      for (std::uint32_t i = 0; i < size; ++i) {
-        Slot& slot = bucket[sorted[i].slot];
-        f(slot.key(), value_of(slot));
-      }
+      const Ordered* const sorted = sort_by_prefix_then_key(order, spare, count, bucket);
+      for (std::uint32_t i = 0; i < count; ++i) visit(bucket[sorted[i].slot]);
     }
   }
 
@@ -401,9 +478,18 @@ class CombineTable {
     Slot* const to = reinterpret_cast<Slot*>(grown.data());
     const std::size_t mask = capacity - 1;
     Slot* const from = slot_array();
+    const auto new_home = [mask](const Slot& slot) {
+      if (mask <= UINT32_MAX) return std::size_t{slot.tag} & mask;
+      return home(hash_bytes(slot.key()), mask);
+    };
+    // The new table is far larger than the caches: its slots are fetched
+    // kAhead slots before they are written (by the tag alone: a free slot's
+    // 0 fetches slot 0, and a table past 2^32 slots a wrong one, harmlessly).
+    constexpr std::size_t kAhead = 16;
     for (std::size_t j = 0; j <= mask_; ++j) {
+      if (j + kAhead <= mask_) __builtin_prefetch(to + (from[j + kAhead].tag & mask), 1, 1);
       if (from[j].stored_size == 0) continue;
-      std::size_t i = hash_bytes(from[j].key()) & mask;
+      std::size_t i = new_home(from[j]);
       while (to[i].stored_size != 0) i = (i + 1) & mask;
       to[i] = from[j];
       // A key kept in the slot moved with it; the view key() gives follows.

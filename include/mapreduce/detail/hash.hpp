@@ -90,9 +90,10 @@ inline constexpr std::uint64_t kHashMul2 = 0x94d049bb133111ebULL;
 }
 
 // The default reduce partition of a key with this hash_bytes: by the hash's
-// high 32 bits scaled to the partition count, because hash tables probe by
-// its low bits: the keys of one partition then still spread over all the
-// slots of a table of them.
+// high 32 bits scaled to the partition count, so by the top bits of those
+// 32, because hash tables (CombineTable::home) probe by their low bits: the
+// keys of one partition then still spread over all the slots of a table of
+// them (of up to 2^32 / partitions slots).
 inline std::size_t hash_partition(std::uint64_t hash, std::size_t partitions) {
   return static_cast<std::size_t>((hash >> 32) * partitions >> 32);
 }

@@ -71,8 +71,16 @@ class MapOutput {
 
   std::size_t partition_count() const { return partitions_.size(); }
   // The default partition of an encoded key (hash_partition).
-  std::size_t partition_of(std::string_view key) const {
-    return partitions_.size() == 1 ? 0 : hash_partition(hash_bytes(key), partitions_.size());
+  std::size_t partition_of(std::string_view key) const { return partition_of_hash(hash_bytes(key)); }
+
+  // The default partition of a key with this hash_bytes.
+  std::size_t partition_of_hash(std::uint64_t hash) const {
+    return partitions_.size() == 1 ? 0 : hash_partition(hash, partitions_.size());
+  }
+  // Makes room for `bytes` more in `partition` at once, unless they would
+  // take the records held past the spill limit.
+  void reserve(std::size_t partition, std::size_t bytes) {
+    if (bytes_ <= spill_past_ && bytes <= spill_past_ - bytes_) partitions_[partition].reserve(bytes);
   }
 
   // Room in `partition` for a record with an encoded key and a value of

@@ -330,14 +330,26 @@ class TypedJob final : public ErasedJob {
   void flush_map_combined(MapOutput& out, bool sorted = false) {
     if constexpr (HasCombiner<Derived, Key, Value>) {
       try {
-        const auto add = [&](std::string_view key, const Value& value) {
-          const std::size_t p = partition_of<Derived, Key>(&job_, out, key, Codec<Key>::decode(key));
+        const auto add_to = [&](std::size_t p, std::string_view key, const Value& value) {
           Codec<Value>::encode(value, out.add_key(p, key, Codec<Value>::size(value)));
         };
         if (sorted) {
-          map_combined_.drain_in_key_order(add);
+          map_combined_.drain_by_partition_in_key_order(
+              out.partition_count(),
+              [&](std::string_view key, std::uint64_t hash) {
+                return partition_of_hashed<Derived, Key>(&job_, out, key, hash);
+              },
+              [&](std::size_t p, std::size_t keys, std::size_t key_bytes) {
+                // Room for the partition's records, when the size of each
+                // value is known.
+                if constexpr (std::is_trivial_v<Value>)
+                  out.reserve(p, keys * (kRecordHeader + sizeof(Value)) + key_bytes);
+              },
+              add_to);
         } else {
-          map_combined_.for_each(add);
+          map_combined_.for_each([&](std::string_view key, const Value& value) {
+            add_to(partition_of<Derived, Key>(&job_, out, key, Codec<Key>::decode(key)), key, value);
+          });
         }
       } catch (const std::length_error& e) {
         map_combined_.clear();

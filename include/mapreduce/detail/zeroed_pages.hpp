@@ -44,9 +44,13 @@ class ZeroedPages {
 
   char* data() const { return data_; }
   std::size_t size() const { return size_; }
-  // Every byte zero again.
+  // Every byte zero again: a large array's pages are handed back to the
+  // kernel, to come back zero when next touched (so that a table emptied
+  // for the last time costs nothing), a small one's are cleared.
   void zero() {
-    if (data_ != nullptr) std::memset(data_, 0, size_);
+    if (data_ == nullptr) return;
+    if (size_ >= kHugePage && ::madvise(data_, size_, MADV_DONTNEED) == 0) return;
+    std::memset(data_, 0, size_);
   }
 
  private:
