@@ -300,3 +300,13 @@ BOOST_AUTO_TEST_CASE(a_partition_that_throws_leaves_the_table_empty) {
   const auto expected = fill(table, random, 1000);
   BOOST_TEST(drained(table).size() == expected.size());
 }
+
+BOOST_AUTO_TEST_CASE(a_partition_out_of_range_is_refused) {
+  std::mt19937_64 random(23);
+  CombineTable<std::int64_t> table;
+  (void)fill(table, random, 3000);
+  BOOST_CHECK_THROW(
+      drain_partitioned(table, 4, [&](std::string_view, std::uint64_t) { return std::size_t{4}; }),
+      std::out_of_range);
+  BOOST_TEST(table.empty());
+}

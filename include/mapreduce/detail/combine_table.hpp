@@ -212,7 +212,7 @@ class CombineTable {
   // byte order of the keys within a partition; before a partition's first
   // call, reserve(p, keys, key bytes) says how much is coming. Then empties
   // the table, on an error too. partition_of is called once a key, in no
-  // set order.
+  // set order; a partition not below `partitions` throws std::out_of_range.
   //
   // The slots are first packed at the front of the table, each key's
   // partition in place of its tag, then moved into the back of the table
@@ -358,6 +358,10 @@ class CombineTable {
       if (slots[i].stored_size == 0) continue;
       Slot slot = slots[i];
       const std::size_t p = partitions == 1 ? 0 : partition_of(slot.key(), std::uint64_t{slot.tag} << 32);
+      if (p >= partitions) [[unlikely]] {
+        throw std::out_of_range("a key's partition " + std::to_string(p) + " is not below " +
+                                std::to_string(partitions));
+      }
       slot.tag = static_cast<std::uint32_t>(p);
       ++starts[p + 1];
       key_bytes[p] += slot.stored_size - 1;
