@@ -5,7 +5,8 @@
 // only past their eighth byte or only in length, hold zero and 0xff bytes,
 // are empty or longer than a slot; keys that crowd one bucket; keys upserted
 // by their ShortKey; values kept outside the slots; and a drained table is
-// empty and reusable. drain_by_partition_in_key_order: each partition's keys
+// empty and reusable; keys whose probes wrap past the end of the table as
+// it grows in place. drain_by_partition_in_key_order: each partition's keys
 // in byte order, partitions in turn, for the default partition and one that
 // crowds a partition, with the sizes it reserves, the hash it passes, and a
 // partition that throws.
@@ -109,6 +110,53 @@ BOOST_AUTO_TEST_CASE(drains_every_key_once_in_byte_order_at_every_size) {
       BOOST_TEST(table.empty());
     }
   }
+}
+
+// grow() doubles the table in place, visiting the old slots from just past
+// a free one. Crafted hashes (a key's tag is its hash's high 32 bits, and its
+// probe starts at the tag's low bits): keys whose tags are all ones but the
+// lowest bits start at the last slots at every size, so their clusters wrap
+// past the table's end into the first slots, and move up at every growth;
+// the first slots also hold keys that start there and move up at one growth
+// each (their tag's lowest bit above the mask is the one that growth adds).
+// Mixed with keys spread by their real hashes, given by bytes and as
+// ShortKeys. Every key is found again after each growth, with its value (a
+// growth visiting the slots from the first instead loses keys here).
+BOOST_AUTO_TEST_CASE(keys_whose_probes_wrap_past_the_end_survive_every_growth) {
+  CombineTable<std::int64_t> table;
+  std::map<std::string, std::int64_t> expected;
+  const auto hash_of = [](std::size_t i, const std::string& key) -> std::uint64_t {
+    if (i < 40) {
+      const std::uint32_t tag = ~std::uint32_t{0} << (10 + i % 4) | static_cast<std::uint32_t>(i / 4 % 5);
+      return std::uint64_t{tag} << 32 | i;
+    }
+    return i % 2 == 0 ? std::uint64_t{0xffffffffu - i % 5} << 32 | i : hash_bytes(key);
+  };
+  const auto upsert = [&](std::size_t i) {
+    const std::string key = (i % 3 == 0 ? "a long key, past a slot's 16 bytes, " : "w") + std::to_string(i);
+    expected[key] += 1;
+    if (i % 3 == 1) {
+      table.upsert_short(
+          short_key(key.data(), key.size()), static_cast<std::uint32_t>(key.size()), hash_of(i, key),
+          [] { return std::int64_t{1}; }, [](std::int64_t& total) { ++total; });
+    } else {
+      table.upsert(
+          key, hash_of(i, key), [] { return std::int64_t{1}; }, [](std::int64_t& total) { ++total; });
+    }
+  };
+  std::size_t capacity = table.capacity();
+  for (std::size_t i = 0; i < 5000; ++i) {
+    upsert(i);
+    if (table.capacity() == capacity) continue;
+    capacity = table.capacity();
+    BOOST_TEST_CONTEXT("grown to " << capacity << " slots") {
+      // Every key so far once more: found, not added.
+      for (std::size_t j = 0; j <= i; ++j) upsert(j);
+      BOOST_TEST(table.size() == expected.size());
+    }
+  }
+  BOOST_TEST(table.capacity() >= 8192u);
+  BOOST_TEST((drained(table) == as_vector(expected)));
 }
 
 BOOST_AUTO_TEST_CASE(a_drained_table_starts_again_empty) {

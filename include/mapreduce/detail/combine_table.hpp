@@ -476,29 +476,44 @@ class CombineTable {
     }
   }
 
+  // Doubles the table where it is: the pages are extended (ZeroedPages::
+  // extend: the old slots are neither copied nor touched), then every key is
+  // taken out of its slot and put back in the doubled table, where its probe
+  // starts at its old home or at that plus the old capacity (home() adds a
+  // bit of the tag at the top). The old slots are visited in probe order
+  // from just past a free one, so cluster by cluster, a cluster's keys in
+  // the order of their probes; a probe then never steps over a key not yet
+  // taken out, which would leave a hole in its path when that key goes. (A
+  // key put back in the lower half lands at or before its old slot, after
+  // keys already put back; one put in the upper half, at or before its old
+  // slot plus the old capacity, since the keys before it there came from
+  // the old slots between its home and its own; so a probe wraps past the
+  // table's end only for a key of the first cluster, visited last, and
+  // stops at the latest at the key's own slot, just emptied.)
   void grow() {
-    const std::size_t capacity = (mask_ + 1) * 2;
-    ZeroedPages grown(capacity * sizeof(Slot), "the combiner's table");
-    Slot* const to = reinterpret_cast<Slot*>(grown.data());
+    const std::size_t old_capacity = mask_ + 1;
+    const std::size_t capacity = old_capacity * 2;
+    slots_.extend(capacity * sizeof(Slot), "the combiner's table");
+    Slot* const slots = slot_array();
     const std::size_t mask = capacity - 1;
-    Slot* const from = slot_array();
     const auto new_home = [mask](const Slot& slot) {
       if (mask <= UINT32_MAX) return std::size_t{slot.tag} & mask;
       return home(hash_bytes(slot.key()), mask);
     };
-    // The new table is far larger than the caches: its slots are fetched
-    // kAhead slots before they are written (by the tag alone: a free slot's
-    // 0 fetches slot 0, and a table past 2^32 slots a wrong one, harmlessly).
-    constexpr std::size_t kAhead = 16;
-    for (std::size_t j = 0; j <= mask_; ++j) {
-      if (j + kAhead <= mask_) __builtin_prefetch(to + (from[j + kAhead].tag & mask), 1, 1);
-      if (from[j].stored_size == 0) continue;
-      std::size_t i = new_home(from[j]);
-      while (to[i].stored_size != 0) i = (i + 1) & mask;
-      to[i] = from[j];
+    std::size_t free = 0;
+    while (slots[free].stored_size != 0) ++free;
+    for (std::size_t k = 1; k <= old_capacity; ++k) {
+      const std::size_t j = (free + k) & mask_;
+      if (slots[j].stored_size == 0) continue;
+      const Slot moving = slots[j];
+      // Free again as a slot never used is: a short key stored here later
+      // relies on the zeros after its bytes.
+      std::memset(static_cast<void*>(slots + j), 0, sizeof(Slot));
+      std::size_t i = new_home(moving);
+      while (slots[i].stored_size != 0) i = (i + 1) & mask;
+      slots[i] = moving;
       // A key kept in the slot moved with it; the view key() gives follows.
     }
-    slots_ = std::move(grown);
     mask_ = mask;
   }
 
