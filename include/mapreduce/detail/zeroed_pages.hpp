@@ -29,7 +29,7 @@ class ZeroedPages {
       throw ResourceError(std::string("out of memory: cannot allocate ") + std::to_string(bytes) +
                           " bytes for " + what);
     }
-    if (bytes >= kHugePage) ::madvise(pages, bytes, MADV_HUGEPAGE);  // a hint; fine if refused
+    ask_for_huge_pages(pages, bytes);
     data_ = static_cast<char*>(pages);
   }
   ZeroedPages(ZeroedPages&& other) noexcept
@@ -63,7 +63,7 @@ class ZeroedPages {
     }
     data_ = static_cast<char*>(grown);
     size_ = bytes;
-    if (bytes >= kHugePage) ::madvise(data_, size_, MADV_HUGEPAGE);  // a hint; fine if refused
+    ask_for_huge_pages(data_, size_);
   }
 
   char* data() const { return data_; }
@@ -79,6 +79,11 @@ class ZeroedPages {
 
  private:
   static constexpr std::size_t kHugePage = std::size_t(2) << 20;
+
+  // A large array asks for transparent huge pages: a hint, fine if refused.
+  static void ask_for_huge_pages(void* pages, std::size_t bytes) {
+    if (bytes >= kHugePage) ::madvise(pages, bytes, MADV_HUGEPAGE);
+  }
 
   // Moves the pages to a new place of `bytes` (starting on a huge-page
   // boundary when that large): a range reserved with room to align it, the
