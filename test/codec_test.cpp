@@ -4,15 +4,18 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
 #include <boost/test/unit_test.hpp>
 
 #include <mapreduce/codec.hpp>
+#include <mapreduce/values.hpp>
 
 namespace {
 
@@ -282,4 +285,31 @@ BOOST_AUTO_TEST_CASE(user_codec_is_used) {
   BOOST_TEST(round_trip<Name>(n).text == "Ada");
   BOOST_TEST(round_trip<Name>(Name{""}).text == "");
   BOOST_TEST(round_trip<Name>(Name{std::string("a\0b", 3)}).text == std::string("a\0b", 3));
+}
+
+// Values read from packed bytes (the engine's form for values of one size)
+// are the values their views give, in order, by iteration and by index, on
+// a second pass too, from an odd address.
+BOOST_AUTO_TEST_CASE(packed_values_read_as_their_views_do) {
+  const std::vector<std::int64_t> numbers{5, -1, 0, 1'234'567'890'123, -9, 5};
+  std::string packed = "?";
+  for (std::int64_t n : numbers) packed += encode<std::int64_t>(n);
+  std::vector<std::string_view> views;
+  for (std::size_t i = 0; i < numbers.size(); ++i)
+    views.push_back(std::string_view(packed).substr(1 + 8 * i, 8));
+
+  const mapreduce::Values<std::int64_t> from_views(views);
+  const mapreduce::Values<std::int64_t> from_packed(packed.data() + 1, numbers.size(), 8);
+  BOOST_TEST(from_packed.size() == numbers.size());
+  BOOST_TEST(!from_packed.empty());
+  for (int pass = 0; pass < 2; ++pass) {
+    std::vector<std::int64_t> read(from_packed.begin(), from_packed.end());
+    BOOST_TEST(read == numbers, boost::test_tools::per_element());
+  }
+  for (std::size_t i = 0; i < numbers.size(); ++i) {
+    BOOST_TEST(from_packed[i] == numbers[i]);
+    BOOST_TEST(from_packed[i] == from_views[i]);
+  }
+  BOOST_TEST(std::distance(from_packed.begin(), from_packed.end()) == std::ptrdiff_t(numbers.size()));
+  BOOST_TEST((std::next(from_packed.begin(), 2) != from_packed.end()));
 }

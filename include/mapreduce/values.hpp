@@ -52,15 +52,21 @@ class Values {
 
     iterator() = default;
     explicit iterator(const std::string_view* p) : p_(p) {}
+    iterator(const char* packed, std::size_t width) : packed_(packed), width_(width) {}
     iterator(detail::ValueStream* stream, std::size_t index) : stream_(stream), index_(index) {}
+
     value_type operator*() const {
-      return Codec<Value>::decode(stream_ == nullptr ? *p_ : stream_->at(index_));
+      if (stream_ != nullptr) return Codec<Value>::decode(stream_->at(index_));
+      if (packed_ != nullptr) return Codec<Value>::decode(std::string_view(packed_, width_));
+      return Codec<Value>::decode(*p_);
     }
     iterator& operator++() {
-      if (stream_ == nullptr) {
-        ++p_;
-      } else {
+      if (stream_ != nullptr) {
         ++index_;
+      } else if (packed_ != nullptr) {
+        packed_ += width_;
+      } else {
+        ++p_;
       }
       return *this;
     }
@@ -69,30 +75,51 @@ class Values {
       ++*this;
       return old;
     }
-    bool operator==(const iterator& other) const { return p_ == other.p_ && index_ == other.index_; }
+    bool operator==(const iterator& other) const {
+      return p_ == other.p_ && packed_ == other.packed_ && index_ == other.index_;
+    }
 
    private:
     const std::string_view* p_ = nullptr;
+    const char* packed_ = nullptr;  // packed: the value's bytes
+    std::size_t width_ = 0;         // packed: every value's size
     detail::ValueStream* stream_ = nullptr;
     std::size_t index_ = 0;  // streamed: the value's number
   };
 
   explicit Values(std::span<const std::string_view> encoded) : encoded_(encoded) {}
+  // The engine's, for values that all have one size: `count` of `width`
+  // bytes each, one after the other from `packed` (not null).
+  Values(const char* packed, std::size_t count, std::size_t width)
+      : packed_(packed), count_(count), width_(width) {}
   explicit Values(detail::ValueStream& stream) : stream_(&stream) {}
 
-  iterator begin() const { return stream_ == nullptr ? iterator(encoded_.data()) : iterator(stream_, 0); }
-  iterator end() const {
-    return stream_ == nullptr ? iterator(encoded_.data() + encoded_.size())
-                              : iterator(stream_, stream_->size());
+  iterator begin() const {
+    if (stream_ != nullptr) return iterator(stream_, 0);
+    if (packed_ != nullptr) return iterator(packed_, width_);
+    return iterator(encoded_.data());
   }
-  std::size_t size() const { return stream_ == nullptr ? encoded_.size() : stream_->size(); }
+  iterator end() const {
+    if (stream_ != nullptr) return iterator(stream_, stream_->size());
+    if (packed_ != nullptr) return iterator(packed_ + count_ * width_, width_);
+    return iterator(encoded_.data() + encoded_.size());
+  }
+  std::size_t size() const {
+    if (stream_ != nullptr) return stream_->size();
+    return packed_ != nullptr ? count_ : encoded_.size();
+  }
   bool empty() const { return size() == 0; }
   ViewOf<Value> operator[](std::size_t i) const {
-    return Codec<Value>::decode(stream_ == nullptr ? encoded_[i] : stream_->at(i));
+    if (stream_ != nullptr) return Codec<Value>::decode(stream_->at(i));
+    if (packed_ != nullptr) return Codec<Value>::decode(std::string_view(packed_ + i * width_, width_));
+    return Codec<Value>::decode(encoded_[i]);
   }
 
  private:
   std::span<const std::string_view> encoded_;
+  const char* packed_ = nullptr;  // packed: the first value's bytes
+  std::size_t count_ = 0;         // packed: how many
+  std::size_t width_ = 0;         // packed: each one's size
   detail::ValueStream* stream_ = nullptr;
 };
 

@@ -99,29 +99,40 @@ class KeyGroups {
 
 }  // namespace
 
+// An array kept for the next partition: at_least(n) gives room for n
+// elements, not initialised. Only a larger need makes a new one, with room
+// for half as many again, so that partitions of about one size all use the
+// pages the first faulted in (the kernel's zeroing of fresh pages costs
+// more than reading the records).
+template <class T>
+class ReusedArray {
+ public:
+  T* at_least(std::size_t n) {
+    if (n > capacity_) {
+      data_.reset();
+      capacity_ = n + n / 2;
+      data_ = std::make_unique_for_overwrite<T[]>(capacity_);
+    }
+    return data_.get();
+  }
+
+ private:
+  std::unique_ptr<T[]> data_;
+  std::size_t capacity_ = 0;
+};
+
 // What one partition's grouping needs, kept for the next: the keys' table
 // and copies, a group per record, a count then a start per group, and the
 // values laid out by group: as views of their records, or, when they all
-// have one small size, as copies of their bytes, with the views of one
-// key's made for its reducer call. All stay allocated until the scratch
-// goes, the reducer calls included (but the table, when the scratch serves
-// one call only).
+// have one small size, as copies of their bytes, passed packed to the
+// reducer. All stay allocated until the scratch goes, the reducer calls
+// included (but the table, when the scratch serves one call only).
 struct GroupingScratch::Buffers {
   KeyGroups groups;
-  std::vector<std::uint32_t> record_groups;
+  ReusedArray<std::uint32_t> record_groups;
   std::vector<std::size_t> starts;
-  std::vector<std::string_view> values;
-  std::unique_ptr<char[]> value_bytes;  // not zeroed: every byte used is written first
-  std::size_t value_bytes_size = 0;
-
-  char* value_bytes_for(std::size_t size) {
-    if (size > value_bytes_size) {
-      value_bytes.reset();
-      value_bytes = std::make_unique_for_overwrite<char[]>(size);
-      value_bytes_size = size;
-    }
-    return value_bytes.get();
-  }
+  ReusedArray<std::string_view> values;
+  ReusedArray<char> value_bytes;
 };
 
 GroupingScratch::GroupingScratch() = default;
@@ -148,20 +159,18 @@ void group_and_reduce(ErasedJob& job, std::span<const std::string_view> sections
   // all the map output (a cache miss a value).
   KeyGroups& groups = buffers.groups;
   std::vector<std::size_t>& starts = buffers.starts;  // first a count per group, then its start
-  std::vector<std::uint32_t>& record_groups = buffers.record_groups;
   groups.clear();
   starts.clear();
-  record_groups.clear();
-  // Room for as many records as the sections could hold (each has a header),
-  // so that the vector is never copied as it grows: the pages past the
-  // records' real number are never touched.
+  // Room for as many records as the sections could hold (each has a header):
+  // the pages past the records' real number are never touched.
   std::size_t bytes = 0;
   for (std::string_view section : sections) bytes += section.size();
-  record_groups.reserve(bytes / kRecordHeader);
+  std::uint32_t* const record_groups = buffers.record_groups.at_least(bytes / kRecordHeader);
+  std::size_t records = 0;
   const auto on_group = [&](std::uint32_t group) {
     if (group == starts.size()) starts.push_back(0);
     ++starts[group];
-    record_groups.push_back(group);
+    record_groups[records++] = group;
   };
   std::string_view key;
   std::string_view value;
@@ -181,26 +190,20 @@ void group_and_reduce(ErasedJob& job, std::span<const std::string_view> sections
   if (keys.empty()) return;
 
   std::size_t total = 0;
-  std::size_t most = 0;  // the values of the key with the most
-  for (auto& start : starts) {
-    most = std::max(most, start);
-    total += std::exchange(start, total);
-  }
+  for (auto& start : starts) total += std::exchange(start, total);
   starts.push_back(total);
 
-  // Copied, the values take value_size bytes each, plus the views of the
-  // key with the most; as views, 16 bytes each. Copies only when that is no
-  // more memory (never for empty values, which need no copy).
-  const bool copied =
-      value_size != 0 && value_size < SIZE_MAX - 1 &&
-      value_size * total + sizeof(std::string_view) * most <= sizeof(std::string_view) * total;
-  std::vector<std::string_view>& values = buffers.values;
+  // Values of one size (but empty ones, which need no copy) are copied, and
+  // packed, taking that size each; others are views, 16 bytes each. Copies
+  // only when that is no more memory.
+  const bool copied = value_size != 0 && value_size <= sizeof(std::string_view);
+  std::string_view* values = nullptr;
   char* bytes_by_group = nullptr;
   {
     std::vector<std::size_t> next(starts.begin(), starts.end() - 1);
     std::size_t record = 0;
     if (copied) {
-      bytes_by_group = buffers.value_bytes_for(total * value_size);
+      bytes_by_group = buffers.value_bytes.at_least(total * value_size);
       for (std::string_view section : sections) {
         RecordReader reader(section);
         while (reader.next(key, value)) {
@@ -213,9 +216,7 @@ void group_and_reduce(ErasedJob& job, std::span<const std::string_view> sections
         }
       }
     } else {
-      // Every element is written: what an earlier partition left in the
-      // kept elements does not matter.
-      values.resize(total);
+      values = buffers.values.at_least(total);
       for (std::string_view section : sections) {
         RecordReader reader(section);
         while (reader.next(key, value)) values[next[record_groups[record++]]++] = value;
@@ -237,14 +238,9 @@ void group_and_reduce(ErasedJob& job, std::span<const std::string_view> sections
   for (const auto [prefix, g] : order) {
     const std::size_t count = starts[g + 1] - starts[g];
     if (copied) {
-      // One key's views at a time, into its copied bytes.
-      values.resize(std::max(values.size(), count));
-      const char* from = bytes_by_group + starts[g] * value_size;
-      for (std::size_t i = 0; i < count; ++i, from += value_size)
-        values[i] = std::string_view(from, value_size);
-      job.reduce_key(keys[g], std::span<const std::string_view>(values.data(), count), out);
+      job.reduce_key_packed(keys[g], bytes_by_group + starts[g] * value_size, count, value_size, out);
     } else {
-      job.reduce_key(keys[g], std::span<const std::string_view>(values.data() + starts[g], count), out);
+      job.reduce_key(keys[g], std::span<const std::string_view>(values + starts[g], count), out);
     }
   }
 }

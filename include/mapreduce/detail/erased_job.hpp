@@ -51,6 +51,12 @@ class MAPREDUCE_EXPORT ErasedJob {
   virtual void reduce_key(std::string_view key, std::span<const std::string_view> values,
                           ReduceOutput& out) = 0;
 
+  // reduce_key for values that all have one size, `width` (not 0): `count`
+  // of them (at least one), one after the other from `packed`, so that the
+  // engine need not make a view of each. Throws ReduceFailure.
+  virtual void reduce_key_packed(std::string_view key, const char* packed, std::size_t count,
+                                 std::size_t width, ReduceOutput& out) = 0;
+
   // Whether the job has a combiner. If so, the engine reduces a partition by
   // combining its records with combine_records, in input order, then calling
   // reduce_combined, instead of grouping the values itself.

@@ -212,6 +212,18 @@ class TypedJob final : public ErasedJob {
     call_reducer(key_bytes, out, [&] { return Values<Value>(sorted_if_asked(values)); });
   }
 
+  void reduce_key_packed(std::string_view key_bytes, const char* packed, std::size_t count, std::size_t width,
+                         ReduceOutput& out) override {
+    if constexpr (SortsValues<Derived, Value>) {
+      // Sorting needs a view of each value.
+      packed_views_.resize(count);
+      for (std::size_t i = 0; i < count; ++i) packed_views_[i] = std::string_view(packed + i * width, width);
+      reduce_key(key_bytes, packed_views_, out);
+    } else {
+      call_reducer(key_bytes, out, [&] { return Values<Value>(packed, count, width); });
+    }
+  }
+
   void reduce_key_streamed(std::string_view key_bytes, ValueStream& values, ReduceOutput& out) override {
     call_reducer(key_bytes, out, [&] { return Values<Value>(values); });
   }
@@ -437,6 +449,8 @@ class TypedJob final : public ErasedJob {
   std::string line_;
   std::string folded_;  // reduce_folded's combined value, encoded
   std::vector<std::string_view> sorted_values_;
+  // reduce_key_packed's views, for a job that sorts its values.
+  std::vector<std::string_view> packed_views_;
   std::string step_record_;  // a pipeline step's input record, unescaped
   std::string paragraph_;    // a paragraph with "\r\n" inside, joined by '\n'
 };
