@@ -64,6 +64,12 @@ class IntermediateStore {
                                   std::string_view counted);
   // The bytes of reduce output slot `worker` holds in memory.
   std::uint64_t reduce_bytes_held(unsigned worker) const { return reduce_arenas_[worker].size(); }
+  // In worker `worker`, once every reduce task is done and the parent has
+  // read what the map runs counted: frees the memory of the slot's map runs,
+  // which no one reads again, so that the workers free the map output side
+  // by side rather than the parent alone at the end. The slot's map runs
+  // read as zeros after.
+  void discard_map_runs(unsigned worker) { map_arenas_[worker].discard(); }
   // In worker `worker`, after the reduce phase: stores its part of the
   // output merge (lines) after what its slot committed, and commits it.
   void commit_output_part(unsigned worker, std::string_view lines);

@@ -1,6 +1,8 @@
 #include "ipc/shared_memory.hpp"
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -40,6 +42,12 @@ MappedRegion SharedArena::map_prefix(std::uint64_t size) const {
                                errno);
   }
   return MappedRegion(address, size);
+}
+
+void SharedArena::discard() {
+  struct stat status {};
+  if (::fstat(fd_.get(), &status) != 0 || status.st_size == 0) return;
+  ::fallocate(fd_.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, status.st_size);
 }
 
 SharedBlock::SharedBlock(std::size_t size) {

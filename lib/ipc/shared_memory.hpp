@@ -37,6 +37,11 @@ class SharedArena {
 
   // A read-only mapping of the first `size` bytes (which some process wrote).
   MappedRegion map_prefix(std::uint64_t size) const;
+  // Gives the memory of everything written back to the system, in this
+  // process, when no process will read it again: the arena keeps its size
+  // and reads as zeros. (Else the last process to close it frees it, all at
+  // once.) A refusal is ignored: the memory is then freed at the close.
+  void discard();
 
  private:
   UniqueFd fd_;

@@ -84,21 +84,25 @@ bool merge_output_in_workers(ConcurrentRun& run, WorkerPool& pool, Counters& cou
 }
 
 // In the parent, after every worker replied to both phases: sums what the
-// tasks counted and hands on the reduced partitions, or, when `merged`, the
-// workers' parts of the output.
+// map runs counted, before the output merge frees them.
+void add_map_counters(const ConcurrentRun& run, Counters& counters) {
+  const IntermediateStore::MapOutputs map_outputs = run.store.map_outputs();
+  for (std::uint32_t head : map_outputs.runs()) counters.add_serialized(map_outputs.counted(head));
+}
+
+// In the parent, at the end: sums what the reduce tasks counted and hands on
+// the reduced partitions, or, when `merged`, the workers' parts of the
+// output; for a map-only job, its map runs.
 ReducedRuns collect(const ConcurrentRun& run, Counters& counters, bool merged) {
-  {
+  if (run.map_only) {
+    // One task per run: the map tasks in input order.
     IntermediateStore::MapOutputs map_outputs = run.store.map_outputs();
-    for (std::uint32_t head : map_outputs.runs()) counters.add_serialized(map_outputs.counted(head));
-    if (run.map_only) {
-      // One task per run: the map tasks in input order.
-      ReducedRuns lines;
-      lines.in_task_order = true;
-      lines.runs_are_mapped = true;
-      for (std::uint32_t head : map_outputs.runs()) lines.runs.push_back(map_outputs.section(head, 0));
-      lines.shared = map_outputs.release();
-      return lines;
-    }
+    ReducedRuns lines;
+    lines.in_task_order = true;
+    lines.runs_are_mapped = true;
+    for (std::uint32_t head : map_outputs.runs()) lines.runs.push_back(map_outputs.section(head, 0));
+    lines.shared = map_outputs.release();
+    return lines;
   }
   IntermediateStore::ReduceOutputs reduce_outputs = run.store.reduce_outputs();
   ReducedRuns reduced;
@@ -133,6 +137,7 @@ ReducedRuns run_concurrent(ErasedJob& job, const InputSet& input, const EngineSe
     clock.start_phase("reduce", run.partitions);
     scheduler.run_phase(Phase::reduce);
   }
+  add_map_counters(run, counters);
   bool merged = false;
   if (run.merges_output) {
     clock.start_phase("output", 0);

@@ -176,6 +176,7 @@ void TaskWorker::reduce_phase() {
 }
 
 void TaskWorker::output_merge() {
+  run_.store.discard_map_runs(index_);
   std::string lines;
   {
     const IntermediateStore::ReduceOutputs reduced = run_.store.reduce_outputs();

@@ -30,8 +30,9 @@ class TaskWorker {
  private:
   void map_phase();
   void reduce_phase();
-  // After the reduce phase: merges this worker's range of the output's keys
-  // (part `index` of as many as there are workers) and commits it.
+  // After the reduce phase: frees the slot's map runs (no longer read), then
+  // merges this worker's range of the output's keys (part `index` of as many
+  // as there are workers) and commits it.
   void output_merge();
   // The next task of the phase, claimed and recorded in the slot; nullopt
   // when none is left.
