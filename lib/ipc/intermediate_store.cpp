@@ -72,13 +72,21 @@ void IntermediateStore::commit_reduce_task(unsigned worker, std::size_t partitio
   control_.slot(worker).reduce_bytes = arena.size();
 }
 
-void IntermediateStore::commit_output_part(unsigned worker, std::string_view lines) {
-  SharedArena& arena = reduce_arenas_[worker];
-  arena.resume_at(control_.slot(worker).reduce_bytes);
-  const std::uint64_t offset = arena.append(std::span(&lines, 1));
-  control_.slot(worker).output_offset = offset;
-  control_.slot(worker).output_length = lines.size();
-  control_.slot(worker).reduce_bytes = arena.size();
+void IntermediateStore::begin_output_part(unsigned worker) {
+  reduce_arenas_[worker].resume_at(control_.slot(worker).reduce_bytes);
+}
+
+void IntermediateStore::append_output(unsigned worker, std::string_view lines) {
+  reduce_arenas_[worker].append(std::span(&lines, 1));
+}
+
+void IntermediateStore::commit_output_part(unsigned worker) {
+  const SharedArena& arena = reduce_arenas_[worker];
+  WorkerSlot& slot = control_.slot(worker);
+  const std::uint64_t start = slot.reduce_bytes;
+  slot.output_offset = start;
+  slot.output_length = arena.size() - start;
+  slot.reduce_bytes = arena.size();
 }
 
 void IntermediateStore::commit_spilled_reduce_task(unsigned worker, std::size_t partition,

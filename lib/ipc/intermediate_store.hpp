@@ -70,9 +70,12 @@ class IntermediateStore {
   // by side rather than the parent alone at the end. The slot's map runs
   // read as zeros after.
   void discard_map_runs(unsigned worker) { map_arenas_[worker].discard(); }
-  // In worker `worker`, after the reduce phase: stores its part of the
-  // output merge (lines) after what its slot committed, and commits it.
-  void commit_output_part(unsigned worker, std::string_view lines);
+  // In worker `worker`, after the reduce phase: its part of the output
+  // merge, stored after what its slot committed some lines at a time
+  // (append_output), from begin_output_part on, then committed.
+  void begin_output_part(unsigned worker);
+  void append_output(unsigned worker, std::string_view lines);
+  void commit_output_part(unsigned worker);
   // Where the slot's reduce tasks write their merge passes: a spill file of
   // its own, never committed, so that a task's spilled output stays one
   // extent of the other.

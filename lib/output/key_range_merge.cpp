@@ -1,8 +1,10 @@
 #include "output/key_range_merge.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "mapreduce/detail/merge_tree.hpp"
@@ -51,7 +53,7 @@ std::string_view from_key(std::string_view run, const std::optional<std::string_
 }  // namespace
 
 void merge_key_range(std::span<const std::string_view> partitions, std::size_t part, std::size_t parts,
-                     std::string& lines) {
+                     const std::function<void(std::string_view lines)>& write, std::size_t chunk_bytes) {
   std::size_t sample = 0;
   for (std::size_t p = 1; p < partitions.size(); ++p) {
     if (partitions[p].size() > partitions[sample].size()) sample = p;
@@ -75,9 +77,18 @@ void merge_key_range(std::span<const std::string_view> partitions, std::size_t p
     pieces[p] = tail.substr(0, tail.size() - beyond.size());
     bytes += pieces[p].size();
   }
-  lines.reserve(lines.size() + bytes);
-  for_each_merged_record(pieces,
-                         [&](std::size_t, std::string_view, std::string_view line) { lines.append(line); });
+  // One chunk's memory, written again and again (a buffer of the whole
+  // part would be fresh pages for the kernel to zero, then copied once more).
+  std::string chunk;
+  chunk.reserve(std::min(bytes, chunk_bytes) + 1);
+  for_each_merged_record(pieces, [&](std::size_t, std::string_view, std::string_view line) {
+    chunk.append(line);
+    if (chunk.size() >= chunk_bytes) {
+      write(chunk);
+      chunk.clear();
+    }
+  });
+  if (!chunk.empty()) write(chunk);
 }
 
 }  // namespace mapreduce::detail

@@ -177,15 +177,16 @@ void TaskWorker::reduce_phase() {
 
 void TaskWorker::output_merge() {
   run_.store.discard_map_runs(index_);
-  std::string lines;
+  run_.store.begin_output_part(index_);
   {
     const IntermediateStore::ReduceOutputs reduced = run_.store.reduce_outputs();
     std::vector<std::string_view> partitions(run_.partitions);
     for (std::size_t p = 0; p < run_.partitions; ++p) partitions[p] = reduced.records(p);
-    merge_key_range(partitions, index_, run_.workers, lines);
+    merge_key_range(partitions, index_, run_.workers,
+                    [&](std::string_view lines) { run_.store.append_output(index_, lines); });
   }
   run_.fault.strike_if_due(run_.control, Phase::reduce, index_, FaultPoint::Point::output);
-  run_.store.commit_output_part(index_, lines);
+  run_.store.commit_output_part(index_);
 }
 
 }  // namespace mapreduce::detail
