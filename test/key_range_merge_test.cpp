@@ -18,6 +18,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <mapreduce/detail/merge_tree.hpp>
+#include <mapreduce/detail/records.hpp>
 
 namespace {
 
@@ -38,9 +39,10 @@ std::vector<std::string> encode(std::vector<std::vector<Line>> partitions) {
                      [](const Line& a, const Line& b) { return a.key < b.key; });
     std::string bytes;
     for (const Line& line : partition) {
-      const std::uint32_t lengths[2] = {static_cast<std::uint32_t>(line.key.size()),
-                                        static_cast<std::uint32_t>(line.line.size())};
-      bytes.append(reinterpret_cast<const char*>(lengths), sizeof lengths);
+      char header[mapreduce::detail::kMaxRecordHeader];
+      const char* const end =
+          mapreduce::detail::write_record_header(header, line.key.size(), line.line.size());
+      bytes.append(header, static_cast<std::size_t>(end - header));
       bytes += line.key;
       bytes += line.line;
     }

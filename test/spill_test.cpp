@@ -297,7 +297,38 @@ BOOST_AUTO_TEST_CASE(record_at_is_the_whole_record) {
   std::size_t total = 0;
   for (const char* record : sorted) total += detail::record_at(record).size();
   BOOST_TEST(total == records.size());
-  BOOST_TEST(detail::record_at(sorted[0]).size() == detail::kRecordHeader);  // the empty key first
+  BOOST_TEST(detail::record_at(sorted[0]).size() == detail::kMinRecordHeader);  // the empty key first
+}
+
+// Lengths below 255 take one byte of header each, others five; every
+// length reads back as it was written, whichever form it took.
+BOOST_AUTO_TEST_CASE(record_lengths_take_one_byte_below_255_and_five_from_it) {
+  const std::vector<std::size_t> lengths = {0, 1, 7, 254, 255, 256, 65536 + 3};
+  for (std::size_t first : lengths) {
+    for (std::size_t second : lengths) {
+      detail::ByteBuffer buffer;
+      char* out = detail::append_record(buffer, first, second);
+      std::memset(out, 'f', first);
+      std::memset(out + first, 's', second);
+      out = detail::append_record(buffer, 1, 2);
+      std::memcpy(out, "abc", 3);
+      const std::size_t header = 2 + (first >= 255 ? 4 : 0) + (second >= 255 ? 4 : 0);
+      BOOST_TEST(detail::record_header_size(first, second) == header);
+      BOOST_TEST(buffer.size() == header + first + second + 2 + 3);
+      BOOST_TEST(detail::record_header_size_at(buffer.view().data()) == header);
+      BOOST_TEST(detail::record_at(buffer.view().data()).size() == header + first + second);
+      detail::RecordReader reader(buffer.view());
+      std::string_view a;
+      std::string_view b;
+      BOOST_TEST_REQUIRE(reader.next(a, b));
+      BOOST_TEST(a == std::string(first, 'f'));
+      BOOST_TEST(b == std::string(second, 's'));
+      BOOST_TEST_REQUIRE(reader.next(a, b));
+      BOOST_TEST(a == "a");
+      BOOST_TEST(b == "bc");
+      BOOST_TEST(!reader.next(a, b));
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -698,7 +729,7 @@ BOOST_FIXTURE_TEST_CASE(spilled_runs_merge_back_in_order, SpillFixture) {
     char* at = out.add_key(p, key, value.size());
     std::memcpy(at, value.data(), value.size());
     added[p].emplace_back(key, value);
-    bytes += detail::kRecordHeader + key.size() + value.size();
+    bytes += detail::record_header_size(key.size(), value.size()) + key.size() + value.size();
   }
   BOOST_TEST(spiller.spilled());
   BOOST_TEST(out.bytes() <= 700u + 3100u);  // the threshold and one record

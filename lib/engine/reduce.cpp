@@ -115,6 +115,17 @@ class ReusedArray {
     }
     return data_.get();
   }
+  // Room for one more element than `used`, keeping the first `used`.
+  T* one_more(std::size_t used) {
+    if (used < capacity_) return data_.get();
+    const std::size_t capacity = used + used / 2 + 16;
+    std::unique_ptr<T[]> data = std::make_unique_for_overwrite<T[]>(capacity);
+    if (used != 0) std::memcpy(data.get(), data_.get(), used * sizeof(T));
+    data_ = std::move(data);
+    capacity_ = capacity;
+    return data_.get();
+  }
+  std::size_t capacity() const { return capacity_; }
 
  private:
   std::unique_ptr<T[]> data_;
@@ -161,15 +172,22 @@ void group_and_reduce(ErasedJob& job, std::span<const std::string_view> sections
   std::vector<std::size_t>& starts = buffers.starts;  // first a count per group, then its start
   groups.clear();
   starts.clear();
-  // Room for as many records as the sections could hold (each has a header):
-  // the pages past the records' real number are never touched.
+  // Room for as many records as the sections hold if each has at least 8
+  // bytes (a word and a count take 11), more made as needed: the pages past
+  // the records' real number are never touched.
   std::size_t bytes = 0;
   for (std::string_view section : sections) bytes += section.size();
-  std::uint32_t* const record_groups = buffers.record_groups.at_least(bytes / kRecordHeader);
+  ReusedArray<std::uint32_t>& group_array = buffers.record_groups;
+  std::uint32_t* record_groups = group_array.at_least(bytes / 8);
+  std::size_t room = group_array.capacity();
   std::size_t records = 0;
   const auto on_group = [&](std::uint32_t group) {
     if (group == starts.size()) starts.push_back(0);
     ++starts[group];
+    if (records == room) [[unlikely]] {
+      record_groups = group_array.one_more(records);
+      room = group_array.capacity();
+    }
     record_groups[records++] = group;
   };
   std::string_view key;

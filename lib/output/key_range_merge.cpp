@@ -15,17 +15,12 @@ namespace {
 
 // The key of the record at `at` (a record's start).
 std::string_view key_at(const char* at) {
-  std::uint32_t length;
-  std::memcpy(&length, at, sizeof length);
-  return {at + kRecordHeader, length};
+  const RecordFields fields = read_record_header(at);
+  return {at + fields.header, fields.first};
 }
 
 // Where the record after the one at `at` starts.
-const char* after(const char* at) {
-  std::uint32_t lengths[2];
-  std::memcpy(lengths, at, sizeof lengths);
-  return at + kRecordHeader + lengths[0] + lengths[1];
-}
+const char* after(const char* at) { return at + read_record_header(at).size(); }
 
 // The key of record `index` of `run`, which has more records than that.
 std::string_view key_of_record(std::string_view run, std::size_t index) {

@@ -11,18 +11,13 @@ namespace {
 
 // The key and whole bytes of the record at `record`.
 std::string_view key_at(const char* record) {
-  std::uint32_t lengths[2];
-  std::memcpy(lengths, record, sizeof lengths);
-  return {record + kRecordHeader, lengths[0]};
+  const RecordFields fields = read_record_header(record);
+  return {record + fields.header, fields.first};
 }
 
 }  // namespace
 
-std::string_view record_at(const char* record) {
-  std::uint32_t lengths[2];
-  std::memcpy(lengths, record, sizeof lengths);
-  return {record, kRecordHeader + std::size_t(lengths[0]) + lengths[1]};
-}
+std::string_view record_at(const char* record) { return {record, read_record_header(record).size()}; }
 
 namespace {
 
@@ -38,10 +33,12 @@ struct SortEntry {
 // buffer. 16 bytes per record.
 std::vector<SortEntry> sorted_entries(std::string_view records) {
   std::vector<SortEntry> entries;
-  RecordReader reader(records);
-  std::string_view key;
-  std::string_view value;
-  while (reader.next(key, value)) entries.push_back(SortEntry{order_prefix(key), key.data() - kRecordHeader});
+  const char* const end = records.data() + records.size();
+  for (const char* at = records.data(); at < end;) {
+    const RecordFields fields = read_record_header(at);
+    entries.push_back(SortEntry{order_prefix(std::string_view(at + fields.header, fields.first)), at});
+    at += fields.size();
+  }
   std::sort(entries.begin(), entries.end(), [](const SortEntry& a, const SortEntry& b) {
     if (a.prefix != b.prefix) return a.prefix < b.prefix;
     const std::string_view a_key = key_at(a.record);

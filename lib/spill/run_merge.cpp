@@ -24,7 +24,7 @@ class RunCursor {
     } else {
       next_offset_ = input.extent.offset;
       end_ = input.extent.offset + input.extent.length;
-      buffer_.resize(std::max<std::size_t>(buffer_bytes, kRecordHeader));
+      buffer_.resize(std::max<std::size_t>(buffer_bytes, kMaxRecordHeader));
     }
   }
 
@@ -35,15 +35,15 @@ class RunCursor {
       if (next_sorted_ == sorted_.size()) return false;
       at = sorted_[next_sorted_++];
     } else {
-      if (!have(kRecordHeader)) return false;
-      std::uint32_t lengths[2];
-      std::memcpy(lengths, buffer_.data() + begin_, sizeof lengths);
-      if (!have(kRecordHeader + std::size_t(lengths[0]) + lengths[1])) return false;
+      if (!have(kMinRecordHeader)) return false;
+      if (!have(record_header_size_at(buffer_.data() + begin_))) return false;
+      if (!have(read_record_header(buffer_.data() + begin_).size())) return false;
       at = buffer_.data() + begin_;
     }
-    record = record_at(at);
-    key = record.substr(kRecordHeader, load_length(at));
-    value = record.substr(kRecordHeader + key.size());
+    const RecordFields fields = read_record_header(at);
+    record = std::string_view(at, fields.size());
+    key = record.substr(fields.header, fields.first);
+    value = record.substr(fields.header + fields.first);
     if (file_ != nullptr) begin_ += record.size();
     return true;
   }
@@ -53,12 +53,6 @@ class RunCursor {
   std::string_view record;
 
  private:
-  static std::uint32_t load_length(const char* record) {
-    std::uint32_t length;
-    std::memcpy(&length, record, sizeof length);
-    return length;
-  }
-
   // Whether `bytes` bytes from begin_ are in the buffer, after reading more
   // if not; false at the end of the extent (a partial record there is a
   // damaged file).
@@ -119,8 +113,9 @@ class SpilledValues final : public ValueStream {
 
 // Appends (empty key, value) records through a writer.
 void add_value_record(SpillWriter& writer, std::string_view value) {
-  const std::uint32_t lengths[2] = {0, static_cast<std::uint32_t>(value.size())};
-  writer.add(std::string_view(reinterpret_cast<const char*>(lengths), sizeof lengths));
+  char header[kMaxRecordHeader];
+  const char* const end = write_record_header(header, 0, value.size());
+  writer.add(std::string_view(header, static_cast<std::size_t>(end - header)));
   writer.add(value);
 }
 

@@ -13,10 +13,76 @@
 
 namespace mapreduce::detail {
 
-// The one record layout the engine stores, in memory and in shared memory:
-//   [u32 first length][u32 second length][first bytes][second bytes]
-// A map record holds (key, value); a reduce record holds (key, output line).
-constexpr std::size_t kRecordHeader = 8;
+// The one record layout the engine stores, in memory, in shared memory and
+// in spill files:
+//   [first length][second length][first bytes][second bytes]
+// where a length below 255 is one byte, and any other is the byte 255
+// followed by the length as 4 bytes (host order) once both length bytes
+// have been written: a word and a count take 2 bytes of header, not 8. A
+// map record holds (key, value); a reduce record holds (key, output line).
+constexpr std::size_t kMinRecordHeader = 2;
+constexpr std::size_t kMaxRecordHeader = 10;
+constexpr unsigned char kLongLength = 255;
+
+// The header's size for fields of these lengths.
+constexpr std::size_t record_header_size(std::size_t first, std::size_t second) {
+  return kMinRecordHeader + (first >= kLongLength ? 4 : 0) + (second >= kLongLength ? 4 : 0);
+}
+
+// The header's size, from its first kMinRecordHeader bytes at `at`.
+inline std::size_t record_header_size_at(const char* at) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(at);
+  return kMinRecordHeader + (bytes[0] == kLongLength ? 4 : 0) + (bytes[1] == kLongLength ? 4 : 0);
+}
+
+// Writes the header of a record with fields of these lengths (each below
+// 2^32) at `out`, which has room for record_header_size(first, second)
+// bytes, and returns where the first field's bytes go.
+inline char* write_record_header(char* out, std::size_t first, std::size_t second) {
+  const bool long_first = first >= kLongLength;
+  const bool long_second = second >= kLongLength;
+  out[0] = static_cast<char>(long_first ? kLongLength : first);
+  out[1] = static_cast<char>(long_second ? kLongLength : second);
+  out += kMinRecordHeader;
+  if (long_first) [[unlikely]] {
+    const auto length = static_cast<std::uint32_t>(first);
+    std::memcpy(out, &length, 4);
+    out += 4;
+  }
+  if (long_second) [[unlikely]] {
+    const auto length = static_cast<std::uint32_t>(second);
+    std::memcpy(out, &length, 4);
+    out += 4;
+  }
+  return out;
+}
+
+// The parts of the record that starts at a header.
+struct RecordFields {
+  std::size_t header;
+  std::size_t first;
+  std::size_t second;
+  std::size_t size() const { return header + first + second; }
+};
+
+// Reads the header at `at` (the whole header is there).
+inline RecordFields read_record_header(const char* at) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(at);
+  RecordFields fields{kMinRecordHeader, bytes[0], bytes[1]};
+  if (fields.first == kLongLength) [[unlikely]] {
+    std::uint32_t length;
+    std::memcpy(&length, at + fields.header, 4);
+    fields.first = length;
+    fields.header += 4;
+  }
+  if (fields.second == kLongLength) [[unlikely]] {
+    std::uint32_t length;
+    std::memcpy(&length, at + fields.header, 4);
+    fields.second = length;
+    fields.header += 4;
+  }
+  return fields;
+}
 
 // Appends a record header for the given lengths and returns where the first
 // field's bytes go (the second follows right after).
@@ -25,10 +91,8 @@ inline char* append_record(ByteBuffer& buffer, std::size_t first, std::size_t se
     throw std::length_error("a key or value of " + std::to_string(first > second ? first : second) +
                             " bytes is over the 4 GiB limit");
   }
-  char* out = buffer.extend(kRecordHeader + first + second);
-  const std::uint32_t lengths[2] = {static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(second)};
-  std::memcpy(out, lengths, sizeof lengths);
-  return out + kRecordHeader;
+  char* out = buffer.extend(record_header_size(first, second) + first + second);
+  return write_record_header(out, first, second);
 }
 
 // Walks the records of a byte range laid out by append_record.
@@ -37,11 +101,10 @@ class RecordReader {
   explicit RecordReader(std::string_view bytes) : p_(bytes.data()), end_(bytes.data() + bytes.size()) {}
   bool next(std::string_view& first, std::string_view& second) {
     if (p_ >= end_) return false;
-    std::uint32_t lengths[2];
-    std::memcpy(lengths, p_, sizeof lengths);
-    first = std::string_view(p_ + kRecordHeader, lengths[0]);
-    second = std::string_view(p_ + kRecordHeader + lengths[0], lengths[1]);
-    p_ += kRecordHeader + lengths[0] + lengths[1];
+    const RecordFields fields = read_record_header(p_);
+    first = std::string_view(p_ + fields.header, fields.first);
+    second = std::string_view(p_ + fields.header + fields.first, fields.second);
+    p_ += fields.size();
     return true;
   }
 
@@ -90,7 +153,7 @@ class MapOutput {
     // be written: the records stored stay under the limit plus one record.
     if (bytes_ > spill_past_) [[unlikely]]
       spill_->spill(*this);
-    bytes_ += kRecordHeader + key.size() + value_size;
+    bytes_ += record_header_size(key.size(), value_size) + key.size() + value_size;
     char* out = append_record(partitions_[partition], key.size(), value_size);
     if (!key.empty()) std::memcpy(out, key.data(), key.size());
     ++records_;

@@ -355,7 +355,7 @@ class TypedJob final : public ErasedJob {
                 // Room for the partition's records, when the size of each
                 // value is known.
                 if constexpr (std::is_trivial_v<Value>)
-                  out.reserve(p, keys * (kRecordHeader + sizeof(Value)) + key_bytes);
+                  out.reserve(p, keys * (record_header_size(0, sizeof(Value)) + sizeof(Value)) + key_bytes);
               },
               add_to);
         } else {
