@@ -42,7 +42,9 @@ struct ShortKey {
 // the load cannot fault. The load is an asm statement, which the compiler
 // takes as reading memory it knows nothing of: a C++ load past the key's
 // object would be undefined behaviour (and a -Warray-bounds warning in the
-// user's code). Otherwise the bytes are copied.
+// user's code). It is volatile: GCC 12 at -O3 otherwise took two loads from
+// one address (a key made in a stack temporary for each emit) as one, and
+// hashed some keys by an earlier key's bytes. Otherwise the bytes are copied.
 [[gnu::always_inline]] inline ShortKey short_key(const char* p, std::size_t n) {
   ShortKey key;
 #if defined(__SSE2__) && defined(__GNUC__)
@@ -52,7 +54,7 @@ struct ShortKey {
     const __m128i lanes = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m128i kept = _mm_cmpgt_epi8(_mm_set1_epi8(static_cast<char>(n)), lanes);
     __m128i loaded;
-    asm("movdqu (%1), %0" : "=x"(loaded) : "r"(p) : "memory");
+    asm volatile("movdqu (%1), %0" : "=x"(loaded) : "r"(p) : "memory");
     const __m128i bytes = _mm_and_si128(loaded, kept);
     key.low = static_cast<std::uint64_t>(_mm_cvtsi128_si64(bytes));
     key.high = static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(bytes, bytes)));
