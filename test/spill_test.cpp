@@ -712,6 +712,38 @@ BOOST_AUTO_TEST_SUITE(map_spill)
 // is one sorted run per partition, the partitions' extents in order, and
 // merging a partition's extents gives back its records in the order they
 // were added.
+// Records of a few bytes spill by what they cost in memory (their bytes and
+// a sort entry or view each), not by their bytes alone: 3-byte records
+// spill about 6 times as often as their bytes would have them.
+BOOST_AUTO_TEST_CASE(records_of_a_few_bytes_spill_by_their_cost_in_memory) {
+  struct CountingSpill final : detail::MapSpill {
+    std::vector<std::size_t> costs;
+    std::vector<std::size_t> bytes;
+    void spill(detail::MapOutput& out) override {
+      costs.push_back(out.cost());
+      bytes.push_back(out.bytes());
+      out.drop_records();
+    }
+  };
+  CountingSpill spill;
+  detail::MapOutput out(2);
+  constexpr std::size_t kThreshold = 1900;
+  out.spill_past(kThreshold, &spill);
+  constexpr std::size_t kRecord = 3;  // a 1-byte key, no value
+  constexpr std::size_t kRecords = 10000;
+  for (std::size_t i = 0; i < kRecords; ++i) out.add_key(i % 2, i % 3 == 0 ? "a" : "b", 0);
+  BOOST_TEST_REQUIRE(!spill.costs.empty());
+  for (std::size_t i = 0; i < spill.costs.size(); ++i) {
+    BOOST_TEST(spill.costs[i] <= kThreshold + kRecord + detail::MapOutput::kRecordCost);
+    BOOST_TEST(spill.costs[i] > kThreshold);
+    BOOST_TEST(spill.costs[i] == spill.bytes[i] / kRecord * (kRecord + detail::MapOutput::kRecordCost));
+  }
+  // 10 000 records cost 190 000 bytes: about 100 spills of 1 900, where
+  // their 30 000 bytes alone would have made 15.
+  BOOST_TEST(spill.costs.size() >= 95u);
+  BOOST_TEST(spill.costs.size() <= 100u);
+}
+
 BOOST_FIXTURE_TEST_CASE(spilled_runs_merge_back_in_order, SpillFixture) {
   constexpr std::size_t kPartitions = 3;
   std::mt19937_64 rng(4242);

@@ -63,7 +63,7 @@ class KeptMapRuns {
       return;
     }
     count_map_output(current_, counters);
-    held_ += current_.bytes();
+    held_ += current_.cost();
     current_.spill_past(0, nullptr);
     run.memory = &memory_.emplace_back(std::move(current_));
     current_ = MapOutput(partitions_);

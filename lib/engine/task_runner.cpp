@@ -90,7 +90,7 @@ void count_map_output(const MapOutput& out, Counters& counters, const MapRunSpil
 }
 
 bool spill_rest(MapRunSpiller& spiller, MapOutput& out, std::uint64_t held, std::uint64_t budget) {
-  if (!spiller.spilled() && (out.bytes() == 0 || held + out.bytes() <= kept_limit(budget))) return false;
+  if (!spiller.spilled() && (out.bytes() == 0 || held + out.cost() <= kept_limit(budget))) return false;
   if (out.bytes() > 0) spiller.spill(out);
   return true;
 }

@@ -52,9 +52,11 @@ class MapRunSpiller final : public MapSpill {
 // How a process's share of the memory limit, `budget`, is used on the map
 // side: the map runs it keeps in memory hold at most half of it; the run
 // being built spills once its records pass a quarter, which leaves room for
-// what they cost besides their bytes (buffers that grow by doubling, the
-// sort's 16 bytes per record), and for the reduce side's output (a quarter
-// too).
+// the buffers that grow by doubling, and for the reduce side's output (a
+// quarter too). Records are charged MapOutput::kRecordCost each beyond their
+// bytes (MapOutput::cost), the sort's entry or reduce's view of each, so
+// that records of a few bytes fit the same budget. (The concurrent engine
+// counts the runs it keeps by their bytes in shared memory.)
 inline std::uint64_t kept_limit(std::uint64_t budget) { return budget / 2; }
 inline std::uint64_t spill_threshold(std::uint64_t budget) { return budget / 4; }
 

@@ -130,6 +130,12 @@ class MapSpill {
 // split into hash partitions. Owned by the process running the task.
 class MapOutput {
  public:
+  // What a record held costs besides its bytes, at most, in the memory it
+  // is charged against: the sort's entry when the records spill, a value's
+  // view when reduce groups them (records of a few bytes cost more there
+  // than their bytes).
+  static constexpr std::size_t kRecordCost = 16;
+
   explicit MapOutput(std::size_t partitions) : partitions_(partitions == 0 ? 1 : partitions) {}
 
   std::size_t partition_count() const { return partitions_.size(); }
@@ -143,7 +149,7 @@ class MapOutput {
   // Makes room for `bytes` more in `partition` at once, unless they would
   // take the records held past the spill limit.
   void reserve(std::size_t partition, std::size_t bytes) {
-    if (bytes_ <= spill_past_ && bytes <= spill_past_ - bytes_) partitions_[partition].reserve(bytes);
+    if (cost_ <= spill_past_ && bytes <= spill_past_ - cost_) partitions_[partition].reserve(bytes);
   }
 
   // Room in `partition` for a record with an encoded key and a value of
@@ -151,9 +157,11 @@ class MapOutput {
   char* add_key(std::size_t partition, std::string_view key, std::size_t value_size) {
     // Checked before a record rather than after, when its value is still to
     // be written: the records stored stay under the limit plus one record.
-    if (bytes_ > spill_past_) [[unlikely]]
+    if (cost_ > spill_past_) [[unlikely]]
       spill_->spill(*this);
-    bytes_ += record_header_size(key.size(), value_size) + key.size() + value_size;
+    const std::size_t size = record_header_size(key.size(), value_size) + key.size() + value_size;
+    bytes_ += size;
+    cost_ += size + kRecordCost;
     char* out = append_record(partitions_[partition], key.size(), value_size);
     if (!key.empty()) std::memcpy(out, key.data(), key.size());
     ++records_;
@@ -165,9 +173,11 @@ class MapOutput {
   std::uint64_t record_count() const { return records_; }
   // The bytes of the records held, in all partitions.
   std::size_t bytes() const { return bytes_; }
+  // What the records held cost in memory: their bytes and kRecordCost each.
+  std::size_t cost() const { return cost_; }
 
-  // Once the records held pass `bytes`, the next add_key first hands them to
-  // `spill`; none: never (the default).
+  // Once the records held cost more than `bytes` (cost()), the next add_key
+  // first hands them to `spill`; none: never (the default).
   void spill_past(std::size_t bytes, MapSpill* spill) {
     spill_past_ = spill == nullptr ? SIZE_MAX : bytes;
     spill_ = spill;
@@ -177,6 +187,7 @@ class MapOutput {
   void drop_records() {
     for (auto& partition : partitions_) partition.clear();
     bytes_ = 0;
+    cost_ = 0;
   }
 
   // What the task saw and made, for the engine's counters: lines read and
@@ -196,6 +207,7 @@ class MapOutput {
  private:
   std::vector<ByteBuffer> partitions_;
   std::size_t bytes_ = 0;
+  std::size_t cost_ = 0;
   std::size_t spill_past_ = SIZE_MAX;
   MapSpill* spill_ = nullptr;
   std::uint64_t records_ = 0;
