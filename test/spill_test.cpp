@@ -1504,3 +1504,47 @@ BOOST_FIXTURE_TEST_CASE(no_spill_counters_without_spilling, SpillFixture) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+// One pair a byte of input: a 1-byte key and no value, a record of 3 bytes.
+struct ByteTally final : mapreduce::MapReduceConcurrent<ByteTally, std::string, std::string> {
+  using MapReduceConcurrent::MapReduceConcurrent;
+  void mapper(std::string_view line, Emitter& emit) {
+    for (char c : line) emit(std::string(1, c), std::string());
+  }
+  std::pair<std::string, std::size_t> reducer(std::string_view key, Values values) {
+    return {std::string(key), values.size()};
+  }
+};
+
+}  // namespace
+
+// The map runs a worker keeps in memory are charged what their records
+// cost, not only their bytes: 65 000 records of 3 bytes (195 000 bytes)
+// would fit half of a 1 MiB budget, but at 19 bytes each (1.2 MB) they do
+// not, and the later runs spill; the output is the same.
+BOOST_FIXTURE_TEST_CASE(kept_map_runs_of_tiny_records_are_charged_their_cost, SpillFixture) {
+  std::string input;
+  std::map<char, std::size_t> counts;
+  std::mt19937_64 rng(99);
+  for (std::size_t i = 0; i < 65000; ++i) {
+    const char c = static_cast<char>('a' + rng() % 26);
+    ++counts[c];
+    input += c;
+    if (i % 79 == 78) input += '\n';
+  }
+  std::string expected;
+  for (const auto& [c, count] : counts) expected += std::string(1, c) + "\t" + std::to_string(count) + "\n";
+  const std::string path = write("tiny.txt", input);
+  std::ostringstream out;
+  mapreduce::Options options;
+  options.output_stream = &out;
+  options.processes = 1;
+  options.memory_limit = 1 << 20;
+  options.spill_dir = spill.path();
+  ByteTally job(path, options);
+  job.run();
+  BOOST_TEST(out.str() == expected);
+  BOOST_TEST(job.counters().get(mapreduce::kEngineCounters, "spilled runs") > 0);
+}

@@ -57,7 +57,8 @@ void count_map_output(const MapOutput& out, Counters& counters, const MapRunSpil
 
 // A map run that has spilled spills the rest of its records too, so that
 // reduce reads all of it from runs sorted alike, and so does one that
-// would take the map runs kept in memory, `held` bytes, past kept_limit of
+// would take what the map runs kept in memory cost (`held`: their bytes and
+// MapOutput::kRecordCost a record), with its own cost, past kept_limit of
 // `budget`; true if it has spilled.
 bool spill_rest(MapRunSpiller& spiller, MapOutput& out, std::uint64_t held, std::uint64_t budget);
 

@@ -28,6 +28,9 @@ struct WorkerSlot {
   // overwrites.
   std::atomic<std::uint64_t> map_bytes;
   std::atomic<std::uint64_t> reduce_bytes;
+  // The records of the map runs in the slot's map arena, stored with them:
+  // what they cost in memory besides their bytes (MapOutput::kRecordCost).
+  std::atomic<std::uint64_t> map_records;
   // Where the worker's part of the output merge is in its reduce arena
   // (committed with it): valid once it replied to the output command.
   std::atomic<std::uint64_t> output_offset;

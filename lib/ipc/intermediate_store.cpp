@@ -52,6 +52,11 @@ void IntermediateStore::store_map_run(unsigned worker, std::size_t head, const M
   for (std::size_t p = 0; p < partitions_; ++p) pieces[p] = out.partition(p);
   pieces[partitions_] = counted;
   store_map_pieces(worker, head, pieces, false);
+  control_.slot(worker).map_records += out.record_count();
+}
+
+std::uint64_t IntermediateStore::map_cost_held(unsigned worker) const {
+  return map_arenas_[worker].size() + control_.slot(worker).map_records * MapOutput::kRecordCost;
 }
 
 void IntermediateStore::store_spilled_map_run(unsigned worker, std::size_t head, const MapRunSpiller& spiller,

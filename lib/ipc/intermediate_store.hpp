@@ -50,8 +50,10 @@ class IntermediateStore {
   // Likewise for a map run that `spiller` spilled, all of it.
   void store_spilled_map_run(unsigned worker, std::size_t head, const MapRunSpiller& spiller,
                              std::string_view counted);
-  // The bytes of map output slot `worker` holds in memory.
-  std::uint64_t map_bytes_held(unsigned worker) const { return map_arenas_[worker].size(); }
+  // What the map output slot `worker` holds in memory costs: its bytes, and
+  // MapOutput::kRecordCost a record (the view of each that reduce takes when
+  // it groups them).
+  std::uint64_t map_cost_held(unsigned worker) const;
   // The slot's spill file: where its worker spills, and writes the merge
   // passes of its reduce tasks past what it committed.
   SpillFile& spill_file(unsigned worker) { return spill_files_[worker]; }

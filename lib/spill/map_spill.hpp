@@ -55,8 +55,8 @@ class MapRunSpiller final : public MapSpill {
 // the buffers that grow by doubling, and for the reduce side's output (a
 // quarter too). Records are charged MapOutput::kRecordCost each beyond their
 // bytes (MapOutput::cost), the sort's entry or reduce's view of each, so
-// that records of a few bytes fit the same budget. (The concurrent engine
-// counts the runs it keeps by their bytes in shared memory.)
+// that records of a few bytes fit the same budget, in the runs kept too
+// (IntermediateStore::map_cost_held).
 inline std::uint64_t kept_limit(std::uint64_t budget) { return budget / 2; }
 inline std::uint64_t spill_threshold(std::uint64_t budget) { return budget / 4; }
 

@@ -113,7 +113,7 @@ void TaskWorker::map_phase() {
 void TaskWorker::commit_run(std::vector<std::uint32_t>& run, MapOutput& mapped, MapRunSpiller& spiller,
                             const Counters& before) {
   if (run_.job.combines_across_tasks()) flush_combined(run_.job, mapped, counters_);
-  if (!run_.map_only && spill_rest(spiller, mapped, run_.store.map_bytes_held(index_), run_.worker_budget)) {
+  if (!run_.map_only && spill_rest(spiller, mapped, run_.store.map_cost_held(index_), run_.worker_budget)) {
     count_map_output(mapped, counters_, &spiller);
     run_.store.store_spilled_map_run(index_, run.front(), spiller, counters_.since(before).serialize());
     spiller.reset();
