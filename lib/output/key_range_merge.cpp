@@ -13,12 +13,6 @@
 namespace mapreduce::detail {
 namespace {
 
-// The key of the record at `at` (a record's start).
-std::string_view key_at(const char* at) {
-  const RecordFields fields = read_record_header(at);
-  return {at + fields.header, fields.first};
-}
-
 // Where the record after the one at `at` starts.
 const char* after(const char* at) { return at + read_record_header(at).size(); }
 
@@ -26,7 +20,7 @@ const char* after(const char* at) { return at + read_record_header(at).size(); }
 std::string_view key_of_record(std::string_view run, std::size_t index) {
   const char* at = run.data();
   for (std::size_t i = 0; i < index; ++i) at = after(at);
-  return key_at(at);
+  return record_key_at(at);
 }
 
 std::size_t record_count(std::string_view run) {
@@ -41,7 +35,7 @@ std::string_view from_key(std::string_view run, const std::optional<std::string_
   if (!key) return run;
   const char* at = run.data();
   const char* const end = run.data() + run.size();
-  while (at < end && key_at(at) < *key) at = after(at);
+  while (at < end && record_key_at(at) < *key) at = after(at);
   return {at, static_cast<std::size_t>(end - at)};
 }
 

@@ -7,16 +7,6 @@
 
 namespace mapreduce::detail {
 
-namespace {
-
-// The key and whole bytes of the record at `record`.
-std::string_view key_at(const char* record) {
-  const RecordFields fields = read_record_header(record);
-  return {record + fields.header, fields.first};
-}
-
-}  // namespace
-
 std::string_view record_at(const char* record) { return {record, read_record_header(record).size()}; }
 
 namespace {
@@ -41,8 +31,8 @@ std::vector<SortEntry> sorted_entries(std::string_view records) {
   }
   std::sort(entries.begin(), entries.end(), [](const SortEntry& a, const SortEntry& b) {
     if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    const std::string_view a_key = key_at(a.record);
-    const std::string_view b_key = key_at(b.record);
+    const std::string_view a_key = record_key_at(a.record);
+    const std::string_view b_key = record_key_at(b.record);
     if (a_key.size() > 8 || b_key.size() > 8 || a_key.size() != b_key.size()) {
       const int order = a_key.compare(b_key);
       if (order != 0) return order < 0;

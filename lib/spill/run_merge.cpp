@@ -31,16 +31,18 @@ class RunCursor {
   // To the next record, or false at the end of the run.
   bool next() {
     const char* at;
+    RecordFields fields;
     if (file_ == nullptr) {
       if (next_sorted_ == sorted_.size()) return false;
       at = sorted_[next_sorted_++];
+      fields = read_record_header(at);
     } else {
       if (!have(kMinRecordHeader)) return false;
       if (!have(record_header_size_at(buffer_.data() + begin_))) return false;
-      if (!have(read_record_header(buffer_.data() + begin_).size())) return false;
+      fields = read_record_header(buffer_.data() + begin_);
+      if (!have(fields.size())) return false;
       at = buffer_.data() + begin_;
     }
-    const RecordFields fields = read_record_header(at);
     record = std::string_view(at, fields.size());
     key = record.substr(fields.header, fields.first);
     value = record.substr(fields.header + fields.first);

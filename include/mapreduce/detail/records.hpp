@@ -84,6 +84,12 @@ inline RecordFields read_record_header(const char* at) {
   return fields;
 }
 
+// The first field (a key) of the record that starts at `at`.
+inline std::string_view record_key_at(const char* at) {
+  const RecordFields fields = read_record_header(at);
+  return {at + fields.header, fields.first};
+}
+
 // Appends a record header for the given lengths and returns where the first
 // field's bytes go (the second follows right after).
 inline char* append_record(ByteBuffer& buffer, std::size_t first, std::size_t second) {
